@@ -1,0 +1,162 @@
+"""The ``newsflow`` command line: the pipeline's functions, one subcommand each."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from newsflow import __version__
+
+log = logging.getLogger("newsflow")
+
+SUMMARY_SQL = """
+SELECT r.source, r.date, r.pages_in, r.articles, r.rejects, r.entities
+FROM runs r
+QUALIFY row_number() OVER (PARTITION BY r.source, r.date ORDER BY r.finished_at DESC) = 1
+ORDER BY r.source, r.date
+"""
+
+TOP_ENTITIES_SQL = """
+SELECT source, canonical, label, count(*) AS mentions, count(DISTINCT article_id) AS articles
+FROM entities
+WHERE label IN ('PERSON', 'ORG', 'GPE')
+GROUP BY source, canonical, label
+QUALIFY row_number() OVER (PARTITION BY source ORDER BY mentions DESC, canonical) <= 3
+ORDER BY source, mentions DESC, canonical
+"""
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from newsflow.extract import PageRejected, extract_page
+
+    failures = 0
+    for path in args.paths:
+        record: dict[str, object] = {"path": str(path)}
+        try:
+            extracted = extract_page(Path(path).read_bytes(), mode=args.mode)
+        except (OSError, PageRejected) as e:
+            failures += 1
+            record.update(text=None, error=str(e))
+        else:
+            record.update(
+                title=extracted.title,
+                author=extracted.author,
+                published=extracted.published.isoformat() if extracted.published else None,
+                language=extracted.language,
+                text=extracted.text,
+            )
+        print(json.dumps(record, ensure_ascii=False))
+    return 1 if failures else 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from newsflow.pipeline import run_partition
+
+    result = run_partition(args.source, args.date)
+    print(
+        f"{result['source']} {result['date']}: pages_in={result['pages_in']} "
+        f"articles={result['articles']} rejects={result['rejects']} "
+        f"entities={result['entities']} reject_reasons={result['reject_reasons']} "
+        f"seconds={result['seconds']}"
+    )
+    return 0
+
+
+def _cmd_sources(args: argparse.Namespace) -> int:
+    from newsflow.pipeline import archive_dates, source_ids
+
+    if args.dates:
+        print("\n".join(archive_dates()))
+    else:
+        print("\n".join(source_ids()))
+    return 0
+
+
+def _print_table(cursor) -> None:
+    columns = [d[0] for d in cursor.description]
+    rows = [[("" if v is None else str(v)) for v in row] for row in cursor.fetchall()]
+    widths = [
+        max(len(c), *(len(r[i]) for r in rows)) if rows else len(c) for i, c in enumerate(columns)
+    ]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in rows:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    from newsflow import store
+    from newsflow.settings import Settings
+
+    settings = Settings.from_env()
+    store.ensure_catalog(settings.warehouse)
+    with store.connect(settings.warehouse) as con:
+        print(f"Warehouse {settings.warehouse}: latest run per partition")
+        _print_table(con.execute(SUMMARY_SQL))
+        print("\nExample query: top entities per source")
+        print(TOP_ENTITIES_SQL.strip())
+        print()
+        _print_table(con.execute(TOP_ENTITIES_SQL))
+    return 0
+
+
+def _cmd_query(args: argparse.Namespace) -> int:
+    from newsflow import store
+    from newsflow.settings import Settings
+
+    with store.connect(Settings.from_env().warehouse) as con:
+        _print_table(con.execute(args.sql))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsflow", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"newsflow {__version__}")
+    parser.add_argument("--sources", help="source registry (default: $NEWSFLOW_SOURCES)")
+    parser.add_argument("--warehouse", help="warehouse root (default: $NEWSFLOW_WAREHOUSE)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    extract = commands.add_parser("extract", help="print the clean article of pages as JSON lines")
+    extract.add_argument("--mode", choices=("auto", "html", "text"), default="auto")
+    extract.add_argument("paths", nargs="+", metavar="PATH")
+    extract.set_defaults(func=_cmd_extract)
+
+    run = commands.add_parser("run", help="run one partition end to end, as the DAG does")
+    run.add_argument("--source", required=True)
+    run.add_argument("--date", required=True, help="partition date, YYYY-MM-DD")
+    run.set_defaults(func=_cmd_run)
+
+    sources = commands.add_parser("sources", help="list source ids (or --dates in the archives)")
+    sources.add_argument("--dates", action="store_true", help="list archive partition dates")
+    sources.set_defaults(func=_cmd_sources)
+
+    summary = commands.add_parser("summary", help="counts per partition and top entities")
+    summary.set_defaults(func=_cmd_summary)
+
+    query = commands.add_parser("query", help="run read-only SQL against the catalog")
+    query.add_argument("sql")
+    query.set_defaults(func=_cmd_query)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.sources:
+        os.environ["NEWSFLOW_SOURCES"] = args.sources
+    if args.warehouse:
+        os.environ["NEWSFLOW_WAREHOUSE"] = args.warehouse
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

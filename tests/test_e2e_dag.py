@@ -1,0 +1,141 @@
+"""End to end: news_daily through Airflow (``dag.test``) over the whole sample archive."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+
+import pendulum
+import pytest
+
+from conftest import ROOT, SAMPLE_ARCHIVE
+from newsflow import store
+from newsflow.pipeline import archive_dates
+
+pytestmark = pytest.mark.slow
+
+MANIFEST = json.loads((SAMPLE_ARCHIVE / "manifest.json").read_text())
+TABLES = ("articles", "entities", "rejects")
+
+
+def run_news_daily(dates: list[str]) -> None:
+    """One DAG run per partition: a manual run at D+1 00:00 has the data interval [D, D+1)."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(ROOT / "dags")).dags["news_daily"]
+    for day in dates:
+        after = dt.date.fromisoformat(day) + dt.timedelta(days=1)
+        run = dag.test(logical_date=pendulum.datetime(after.year, after.month, after.day, tz="UTC"))
+        assert run.state == "success", (day, run.state)
+
+
+@pytest.fixture(scope="module")
+def warehouse_after_two_runs(airflow_db, tmp_path_factory):
+    """The sample warehouse after make-run's DAG runs, and its tables before the rerun."""
+    root = tmp_path_factory.mktemp("e2e") / "warehouse"
+    previous = os.environ.get("NEWSFLOW_WAREHOUSE")
+    os.environ["NEWSFLOW_WAREHOUSE"] = str(root)
+    os.environ["NEWSFLOW_SOURCES"] = str(ROOT / "include" / "sources.yaml")
+    try:
+        dates = archive_dates()
+        run_news_daily(dates)
+        with store.connect(root) as con:
+            first = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
+        run_news_daily(dates)
+    finally:
+        if previous is None:
+            os.environ.pop("NEWSFLOW_WAREHOUSE", None)
+        else:
+            os.environ["NEWSFLOW_WAREHOUSE"] = previous
+    return root, first
+
+
+@pytest.fixture
+def con(warehouse_after_two_runs):
+    root, _ = warehouse_after_two_runs
+    with store.connect(root) as connection:
+        yield connection
+
+
+def test_every_sample_partition_is_published(con):
+    expected = {(p["source"], p["date"]) for p in MANIFEST}
+    found = set(con.execute("SELECT DISTINCT source, date::VARCHAR FROM articles").fetchall())
+    assert found == expected
+
+
+def test_pages_in_equal_articles_plus_rejects_everywhere(con):
+    rows = con.execute("""
+        SELECT source, date, pages_in, articles, rejects FROM runs
+        QUALIFY row_number() OVER (PARTITION BY source, date ORDER BY finished_at DESC) = 1
+    """).fetchall()
+    pages = {}
+    for page in MANIFEST:
+        pages[(page["source"], page["date"])] = pages.get((page["source"], page["date"]), 0) + 1
+    assert len(rows) == len(pages)
+    for source, date, pages_in, articles, rejects in rows:
+        assert pages_in == articles + rejects == pages[(source, date.isoformat())]
+
+
+def test_each_page_ends_where_the_manifest_says(con):
+    articles = dict(con.execute("SELECT source || '/' || raw_ref, text FROM articles").fetchall())
+    rejects = {r[0] for r in con.execute("SELECT source || '/' || raw_ref FROM rejects").fetchall()}
+    for page in MANIFEST:
+        key = page["source"] + "/" + page["path"].split("/", 1)[1]
+        if page["expect"] == "reject":
+            assert key in rejects and key not in articles, key
+            continue
+        assert key in articles, key
+        text = articles[key]
+        for phrase in page["boilerplate"]:
+            assert phrase not in text, (key, phrase)
+        for sentence in page["body"]:
+            assert sentence in text, (key, sentence)
+
+
+def test_article_metadata_is_recovered(con):
+    rows = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "SELECT source || '/' || raw_ref, title, published_at::VARCHAR, language FROM articles"
+        ).fetchall()
+    }
+    for page in (p for p in MANIFEST if p["expect"] == "article"):
+        title, published, language = rows[page["source"] + "/" + page["path"].split("/", 1)[1]]
+        assert title == page["title"]
+        assert published == page["published"][:10]
+        assert language == page["language"]
+
+
+def test_known_entities_are_present_with_valid_offsets(con):
+    found = set(
+        con.execute("""
+        SELECT a.source || '/' || a.raw_ref, e.text, e.label
+        FROM entities e JOIN articles a USING (article_id, source, date)
+    """).fetchall()
+    )
+    for page in (p for p in MANIFEST if p["expect"] == "article"):
+        key = page["source"] + "/" + page["path"].split("/", 1)[1]
+        for entity in page["entities"]:
+            assert (key, entity["text"], entity["label"]) in found, (key, entity)
+    bad_offsets = con.execute("""
+        SELECT count(*) FROM entities e JOIN articles a USING (article_id, source, date)
+        WHERE substr(a.text, e.start_char + 1, e.end_char - e.start_char) <> e.text
+    """).fetchone()[0]
+    assert bad_offsets == 0
+
+
+def test_articles_without_a_model_for_their_language_get_no_entities(con):
+    rows = con.execute(
+        "SELECT language, ner_model, entity_count FROM articles WHERE language <> 'en'"
+    ).fetchall()
+    assert rows, "the sample archive has a non-English article"
+    assert all(model is None and count == 0 for _, model, count in rows)
+
+
+def test_a_second_run_changes_no_row(warehouse_after_two_runs, con):
+    _, first = warehouse_after_two_runs
+    for table in TABLES:
+        assert con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall() == first[table]
+    runs = con.execute("SELECT count(*), count(DISTINCT (source, date)) FROM runs").fetchone()
+    assert runs[0] == 2 * runs[1]
