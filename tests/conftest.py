@@ -25,6 +25,19 @@ os.environ.update(
 )
 
 
+def hold_catalog_open(catalog: Path) -> subprocess.Popen:
+    """An analyst's process holding the catalog open read-only until killed."""
+    code = (
+        "import duckdb, sys, time; con = duckdb.connect(sys.argv[1], read_only=True); "
+        "print('open', flush=True); time.sleep(600)"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(catalog)], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout.readline().strip() == "open"
+    return holder
+
+
 @pytest.fixture(scope="session")
 def airflow_db() -> Path:
     """A migrated SQLite metadata database in the test Airflow home."""

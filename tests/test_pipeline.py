@@ -3,7 +3,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from conftest import STORY, article_html
+from conftest import STORY, article_html, hold_catalog_open
 from newsflow import store
 from newsflow.pipeline import archive_dates, run_partition, source_ids
 
@@ -101,3 +101,16 @@ def test_registry_helpers(archive):
 def test_unknown_source_is_a_clear_error(archive, warehouse):
     with pytest.raises(KeyError, match="unknown source 'nope'"):
         run_partition("nope", DAY)
+
+
+def test_an_analyst_holding_the_catalog_open_does_not_fail_a_run(archive, warehouse):
+    run_partition("gazette", DAY)
+    holder = hold_catalog_open(warehouse / store.CATALOG)
+    try:
+        result = run_partition("gazette", "2026-11-17")
+        with store.connect(warehouse) as con:  # a second reader, beside the analyst
+            dates = con.execute("SELECT DISTINCT date::VARCHAR FROM articles ORDER BY 1")
+            assert [d for (d,) in dates.fetchall()] == [DAY, "2026-11-17"]
+    finally:
+        holder.kill()
+    assert result["articles"] == 1

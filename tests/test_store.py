@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -10,6 +8,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from conftest import hold_catalog_open
 from newsflow import store
 from newsflow.sources import SourceConfigError
 
@@ -21,19 +20,6 @@ def stage(root: Path, titles: list[str]) -> Path:
     with store.PartitionWriter(staging) as writer:
         writer.write("articles", [{"article_id": t, "title": t} for t in titles])
     return staging
-
-
-def hold_catalog_open(catalog: Path) -> subprocess.Popen:
-    """An analyst's process with the catalog open read-only until killed."""
-    code = (
-        "import duckdb, sys, time; con = duckdb.connect(sys.argv[1], read_only=True); "
-        "print('open', flush=True); time.sleep(600)"
-    )
-    holder = subprocess.Popen(
-        [sys.executable, "-c", code, str(catalog)], stdout=subprocess.PIPE, text=True
-    )
-    assert holder.stdout.readline().strip() == "open"
-    return holder
 
 
 @pytest.mark.parametrize("source", ["../../etc", "a/b", "A"])

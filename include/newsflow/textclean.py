@@ -328,18 +328,20 @@ def _unwrap(lines: list[str]) -> list[str]:
     if width is None:
         return lines
     out: list[str] = []
+    last = ""  # previous physical line, before any joining
     for line in lines:
         head = line.strip()
-        prev = out[-1] if out else ""
         if (
-            head
-            and prev.strip()
+            out
+            and head
+            and last.strip()
             and not _BULLET_RE.match(head)
-            and len(prev) + 1 + len(head.split()[0]) > width
+            and len(last) + 1 + len(head.split()[0]) > width
         ):
-            out[-1] = prev.rstrip() + " " + head
+            out[-1] = out[-1].rstrip() + " " + head
         else:
             out.append(line)
+        last = line
     return out
 
 
@@ -583,7 +585,7 @@ def _choose_region(lines: list[_Line]) -> tuple[int, int, float]:
         head = _best_region(lines[:i])
         good = sum(line.kind == _GOOD for line in lines[head[0] : head[1] + 1])
         thread = _thread_like(lines[start : end + 1])
-        if head[1] >= i - 8 and good >= 3 and (head[2] >= 0.5 * total or thread):
+        if head[1] >= i - 8 and good >= 2 and (head[2] >= 0.35 * total or thread):
             return head
     return start, end, total
 
@@ -748,7 +750,7 @@ def _keep(line: _Line, title_key: str | None, counts: Counter[str]) -> bool:
 
 
 def _assemble(lines: list[_Line]) -> str:
-    """Join kept lines: paragraphs by blank lines, keeping the dump's breaks."""
+    """One kept line is one paragraph: dumps put each block on its own line."""
     return "\n\n".join(line.text for line in lines)
 
 
