@@ -17,7 +17,7 @@ export AIRFLOW__CORE__EXECUTOR ?= LocalExecutor
 export NEWSFLOW_WAREHOUSE ?= $(CURDIR)/data/warehouse
 export NEWSFLOW_SOURCES ?= $(CURDIR)/include/sources.yaml
 
-.PHONY: install run test lint format lock clean
+.PHONY: install run test eval lint format lock clean
 
 install: $(INSTALLED)
 
@@ -47,6 +47,10 @@ run: $(AIRFLOW_DB)
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest -q
+
+# Extraction quality against ../shared/corpora (AEB: HTML and two text renderings).
+eval: $(INSTALLED)
+	$(BIN)/python tools/eval_extraction.py
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

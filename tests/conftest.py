@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -16,6 +18,7 @@ SAMPLE_ARCHIVE = ROOT / "include" / "sample_archive"
 SHARED = ROOT.parent / "shared"
 
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="newsflow-test-airflow-"))
+atexit.register(shutil.rmtree, _AIRFLOW_HOME, ignore_errors=True)
 os.environ.update(
     AIRFLOW_HOME=str(_AIRFLOW_HOME),
     AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags"),

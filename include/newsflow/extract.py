@@ -38,18 +38,25 @@ _BOMS = (
 )
 
 # Paragraphs trafilatura keeps although they are not article text: teasers,
-# share/newsletter prompts, photo credits, author biographies.
+# newsletter and tip prompts, photo credits, bylines, author biographies.
 _BOILERPLATE_PARAGRAPH = re.compile(
     r"""^(?:
         (?:also\ read|read\ also|read\ more|related(?:\ (?:articles?|stories|coverage))?
           |recommended|more\ from|most\ (?:popular|read)|trending(?:\ now)?)\b
-      | (?:share\ (?:this|on)|follow\ us|sign\ up|subscribe|newsletter)\b
+      | (?:follow\ us|sign\ up|subscribe|newsletter)\b
+      | (?:got|have)\ a\ (?:news\ )?(?:tip|story)\b
       | (?:photo|image|picture|credit|photograph)s?\s*(?:credit)?\s*:
       | (?:leave\ a\ (?:comment|reply)|comments?\ \(\d+\)|we\ use\ cookies)\b
       | (?:about\ the\ author|the\ author,?\ )
     )""",
     re.I | re.X,
 )
+# "Share this" is boilerplate as a button label, not in a sentence of the story.
+_SHARE_PROMPT = re.compile(r"^share\ (?:this|on)\b[^.!?]{0,60}$", re.I)
+_BYLINE = re.compile(
+    r"^(?i:by|written by|reported by)\s+[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*){0,3}$"
+)
+_SENTENCE_END = re.compile(r"[.!?:;\"'\u201d\u2019)]$")
 _CAPTION_CREDIT = re.compile(r"\|\s*(?:photo|image|credit|picture)s?\s*:", re.I)
 _BIOGRAPHY = re.compile(
     r"^[A-Z][\w.'-]+(?:\s[A-Z][\w.'-]+){1,3}\s+(?:is|was)\s+an?\s+(?:[\w-]+\s+){0,3}"
@@ -293,19 +300,47 @@ def _is_boilerplate(paragraph: str) -> bool:
     short = len(paragraph.split()) <= 60
     return bool(
         (short and (_BOILERPLATE_PARAGRAPH.match(paragraph) or _CAPTION_CREDIT.search(paragraph)))
+        or _SHARE_PROMPT.match(paragraph)
+        or _BYLINE.match(paragraph)
         or _BIOGRAPHY.match(paragraph)
     )
 
 
-def extract_html(html: str) -> Extracted:
-    """trafilatura's main text and metadata, minus the boilerplate it lets through."""
-    document = trafilatura.bare_extraction(
+def _trafilatura(html: str, *, favor_precision: bool) -> trafilatura.settings.Document | None:
+    return trafilatura.bare_extraction(
         html,
         include_comments=False,
-        favor_precision=True,
+        favor_precision=favor_precision,
         with_metadata=True,
         deduplicate=False,  # the process-wide cache would make output order-dependent
     )
+
+
+def _word_count(document: trafilatura.settings.Document | None) -> int:
+    return len(document.text.split()) if document is not None and document.text else 0
+
+
+def _prose_share(text: str) -> float:
+    """Share of words in sentence-like paragraphs; headline and link lists score low."""
+    paragraphs = _paragraphs(text)
+    total = sum(len(p.split()) for p in paragraphs) or 1
+    prose = sum(
+        len(p.split()) for p in paragraphs if len(p.split()) >= 8 and _SENTENCE_END.search(p)
+    )
+    return prose / total
+
+
+def extract_html(html: str) -> Extracted:
+    """trafilatura's main text and metadata, minus the boilerplate it lets through.
+
+    Precision mode scores best overall, but on some layouts it keeps only a
+    stub; then the default mode's text is used, if that one is an article.
+    """
+    document = _trafilatura(html, favor_precision=True)
+    if _word_count(document) < MIN_ARTICLE_WORDS:
+        fallback = _trafilatura(html, favor_precision=False)
+        if _word_count(fallback) >= MIN_ARTICLE_WORDS and _prose_share(fallback.text) >= 0.5:
+            document = fallback
     if document is None or not document.text:
         raise PageRejected("extract", "no_main_text", "trafilatura found no article body")
     paragraphs = _paragraphs(document.text)

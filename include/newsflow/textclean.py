@@ -151,7 +151,7 @@ _ROLE = (
     r"educator|blogger|researcher|analyst|freelancer|photographer|producer|host|founder)"
 )
 _BIO_RE = re.compile(
-    r"^(?:the (?:author|writer)\b|about the author\b)"
+    r"^(?i:the (?:author|writer)\b|about the author\b)"
     r"|\b(?:can|may) be (?:reached|contacted) at\b"
     r"|\bfollow (?:him|her|them) on\b|\bemail (?:him|her|them|the (?:author|writer)) at\b"
     r"|^[A-Z][\w'\u2019.-]+(?:\s+[A-Z][\w'\u2019.-]+){0,3}(?:\s+\([^)]{2,40}\))?\s+(?:is|was)\s+"
