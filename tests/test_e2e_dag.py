@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 
 import pendulum
 import pytest
@@ -139,3 +140,15 @@ def test_a_second_run_changes_no_row(warehouse_after_two_runs, con):
         assert con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall() == first[table]
     runs = con.execute("SELECT count(*), count(DISTINCT (source, date)) FROM runs").fetchone()
     assert runs[0] == 2 * runs[1]
+
+
+def readme_queries() -> list[str]:
+    blocks = re.findall(r"```sql\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    return [q.strip() for block in blocks for q in block.split(";") if q.strip()]
+
+
+def test_readme_example_queries_run_on_the_sample_warehouse(con):
+    queries = readme_queries()
+    assert len(queries) >= 3
+    results = [con.execute(query).fetchall() for query in queries]
+    assert results[0] and results[1]  # who is mentioned most; who appears with whom

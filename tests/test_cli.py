@@ -1,0 +1,85 @@
+"""The ``newsflow`` command as users call it: a subprocess, JSON lines on stdout."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SHARED, STORY, article_html
+
+NEWSFLOW = [sys.executable, "-m", "newsflow.cli"]
+
+
+def newsflow(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*NEWSFLOW, *args], capture_output=True, text=True, env=env)
+
+
+def test_help_lists_the_subcommands():
+    out = newsflow("--help").stdout
+    for command in ("extract", "run", "sources", "summary", "query"):
+        assert command in out
+
+
+def test_extract_prints_one_json_object_per_input(tmp_path):
+    html = tmp_path / "bridge.html"
+    html.write_text(article_html(title="Bridge", paragraphs=STORY))
+    text = tmp_path / "bridge.txt"
+    text.write_text(
+        "\n\n".join(
+            [
+                "Home > Lisbon",
+                "Bridge to be rebuilt",
+                *STORY,
+                "Published 16 November 2026",
+                "Follow us",
+            ]
+        )
+    )
+    done = newsflow("extract", str(html), str(text))
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["path"] for r in records] == [str(html), str(text)]
+    for record in records:
+        assert set(record) == {"path", "title", "author", "published", "language", "text"}
+        assert STORY[3] in record["text"] and record["language"] == "en"
+    assert records[0]["title"] == "Bridge" and records[0]["published"] == "2026-11-16"
+    assert records[1]["title"] == "Bridge to be rebuilt"
+    assert "Follow us" not in records[1]["text"]
+
+
+def test_extract_reports_pages_that_are_no_article(tmp_path):
+    empty = tmp_path / "empty.html"
+    empty.write_bytes(b"")
+    done = newsflow("extract", "--mode", "html", str(empty), str(tmp_path / "missing.txt"))
+    assert done.returncode == 1
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert "decode/empty" in records[0]["error"] and records[0]["text"] is None
+    assert "No such file" in records[1]["error"]
+
+
+SEEDS = sorted((SHARED / "corpora" / "seeds").glob("*.txt"))
+
+
+@pytest.mark.skipif(not SEEDS, reason="../shared/corpora/seeds is not beside this checkout")
+def test_extract_cleans_the_seed_pages():
+    done = newsflow("extract", *map(str, SEEDS))
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(records) == len(SEEDS)
+    for record in records:
+        assert record["title"] and len(record["text"].split()) > 250
+        for phrase in ("Also Read", "Most Popular", "Leave a Reply", "Follow us", "facebook"):
+            assert phrase not in record["text"], (Path(record["path"]).name, phrase)
+
+
+def test_run_prints_a_summary(make_archive, warehouse):
+    make_archive({"2026-11-16": {"a.html": article_html(title="A", paragraphs=STORY)}})
+    done = newsflow("run", "--source", "gazette", "--date", "2026-11-16")
+    assert done.returncode == 0, done.stderr
+    assert "gazette 2026-11-16: pages_in=1 articles=1 rejects=0" in done.stdout
+    rows = newsflow("query", "SELECT count(*) AS n FROM articles").stdout
+    assert rows.split() == ["n", "1"]
