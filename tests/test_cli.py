@@ -44,7 +44,15 @@ def test_extract_prints_one_json_object_per_input(tmp_path):
     records = [json.loads(line) for line in done.stdout.splitlines()]
     assert [r["path"] for r in records] == [str(html), str(text)]
     for record in records:
-        assert set(record) == {"path", "title", "author", "published", "language", "text"}
+        assert set(record) == {
+            "path",
+            "title",
+            "author",
+            "published",
+            "date_source",
+            "language",
+            "text",
+        }
         assert STORY[3] in record["text"] and record["language"] == "en"
     assert records[0]["title"] == "Bridge" and records[0]["published"] == "2026-11-16"
     assert records[1]["title"] == "Bridge to be rebuilt"

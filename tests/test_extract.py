@@ -5,14 +5,8 @@ import codecs
 import pytest
 
 from conftest import STORY, article_html
-from newsflow.extract import (
-    PageRejected,
-    decode,
-    detect_language,
-    extract_html,
-    extract_page,
-    sniff_format,
-)
+from newsflow.extract import PageRejected, decode, extract_html, extract_page, sniff_format
+from newsflow.metadata import identify_language, published_date, url_date
 
 BOILERPLATE = [
     "We use cookies",
@@ -118,12 +112,105 @@ def test_sniff_format():
     assert sniff_format("Breaking: 3 < 4 and the <b> key is bold") == "text"
 
 
-def test_detect_language():
-    assert detect_language(" ".join(STORY)) == "en"
+def test_language_comes_from_the_text_not_the_template():
     german = (
         "Der Bürgermeister der Stadt hat am Montag angekündigt, dass die alte Brücke "
         "im Hafen neu gebaut wird. Die Arbeiten sollen im Januar beginnen und sind "
         "für die Bewohner des Viertels eine gute Nachricht, sagte er auf der Sitzung."
     )
-    assert detect_language(german) == "de"
-    assert detect_language("too short") is None
+    html = article_html(title="Brücke", paragraphs=[german] * 3)  # template says lang="en"
+    assert extract_html(html).language == "de"
+    assert identify_language(" ".join(STORY)) == "en"
+    assert identify_language("too short to tell") is None
+
+
+def page_with_dates(head: str = "", body: str = "") -> str:
+    return (
+        f"<html><head><title>Bridge</title>{head}</head><body><article>{body}"
+        + "".join(f"<p>{p}</p>" for p in STORY)
+        + "</article></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("html", "url", "expected"),
+    [
+        (
+            page_with_dates(
+                '<script type="application/ld+json">{"@graph": [{"@type": "WebPage"}, '
+                '{"@type": "NewsArticle", "datePublished": "2026-11-14T09:00:00+01:00"}]}'
+                '</script><meta property="article:published_time" content="2026-11-15">'
+            ),
+            None,
+            ("2026-11-14", "json_ld"),
+        ),
+        (
+            page_with_dates('<meta property="article:published_time" content="2026-11-15">'),
+            None,
+            ("2026-11-15", "html_meta"),
+        ),
+        (
+            page_with_dates(body='<span itemprop="datePublished">2026-11-13</span>'),
+            None,
+            ("2026-11-13", "html_meta"),
+        ),
+        (
+            page_with_dates(body='<time datetime="2026-11-12T10:00">12 Nov</time>'),
+            None,
+            ("2026-11-12", "html_time"),
+        ),
+        (page_with_dates(), "https://g.example/2026/11/11/bridge", ("2026-11-11", "url")),
+        (page_with_dates(), "https://g.example/news/bridge", (None, None)),
+    ],
+)
+def test_published_date_comes_from_the_most_explicit_place(html, url, expected):
+    published, source = published_date(html, url=url, fallback=None)
+    assert (published.isoformat() if published else None, source) == expected
+
+
+def test_broken_json_ld_and_impossible_dates_are_skipped():
+    html = page_with_dates(
+        '<script type="application/ld+json">{not json</script>'
+        '<meta name="date" content="2026-13-45"><meta name="pubdate" content="2026-11-10">'
+    )
+    published, source = published_date(html, url=None, fallback="2020-01-01")
+    assert (published.isoformat(), source) == ("2026-11-10", "html_meta")
+    assert published_date("<p>x</p>", url=None, fallback="2020-01-01")[1] == "htmldate"
+    assert url_date("https://g.example/2026/02/30/x") is None
+
+
+@pytest.mark.parametrize(
+    "boilerplate",
+    [
+        "Also read: Harbour tolls to rise in spring",
+        "Related: Ferry strike enters second week",
+        "Most read in Lisbon",
+        "Subscribe to our Morning Briefing newsletter",
+        "Sign up for breaking news alerts",
+        "Got a news tip? Email tips@gazette.example",
+        "Share this article",
+        "By MARIA LOPES",
+        "Photo: Ana Costa / The Test Gazette",
+        "The harbour at dawn. | Photo: Ana Costa",
+        "Jane Roe is a senior correspondent who has covered Lisbon since 2015.",
+        "The author, Jane Roe, writes about cities.",
+    ],
+)
+def test_html_post_pass_drops_each_kind_of_boilerplate(boilerplate):
+    html = article_html(title="Bridge", paragraphs=[*STORY[:3], boilerplate, *STORY[3:]])
+    text = extract_html(html).text
+    assert boilerplate not in text
+    assert all(paragraph in text for paragraph in STORY)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Share this information with your neighbours, the mayor urged residents on Monday.",
+        "By the end of the week, engineers had closed the bridge to all traffic again.",
+        "Related costs, such as the temporary footbridge, are not included in the budget.",
+    ],
+)
+def test_html_post_pass_keeps_article_sentences_that_look_like_boilerplate(sentence):
+    html = article_html(title="Bridge", paragraphs=[*STORY[:3], sentence, *STORY[3:]])
+    assert sentence in extract_html(html).text

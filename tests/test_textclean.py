@@ -381,3 +381,115 @@ def test_result_is_frozen() -> None:
     result = clean_text_page(SEEDS_LIKE)
     with pytest.raises(AttributeError):
         result.text = "x"  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------
+# Renderer conventions, teaser headlines, repeats and date sources
+# --------------------------------------------------------------------------
+
+TEASER_HEADLINE = "Lindby Plans New Bridge To The Islands By 2030"
+
+
+def test_headline_cased_teaser_between_paragraphs_is_dropped() -> None:
+    raw = "\n\n".join([TITLE, LEAD, PARA_2, TEASER_HEADLINE, PARA_3, SUBHEADING, PARA_4])
+    result = clean_text_page(raw)
+    assert _paragraphs(result) == [LEAD, PARA_2, PARA_3, SUBHEADING, PARA_4]
+
+
+def test_headline_cased_subheading_kept_when_title_uses_that_style() -> None:
+    """A page whose own title capitalises every word styles its subheadings alike."""
+    title = "Port Alder Council Says Yes To A New Ferry Terminal"
+    raw = "\n\n".join([title, LEAD, PARA_2, TEASER_HEADLINE, PARA_3])
+    assert TEASER_HEADLINE in clean_text_page(raw).text
+
+
+def test_cookie_banner_and_newsletter_prompt_are_removed() -> None:
+    cookie = (
+        "We use cookies to give you the best experience on our website. By continuing to "
+        "browse, you agree to our use of cookies."
+    )
+    newsletter = "Sign up for our daily newsletter and get the harbour news in your inbox."
+    raw = "\n".join([cookie, "Accept all cookies", TITLE, *ARTICLE[1:4], newsletter, *ARTICLE[4:]])
+    result = clean_text_page(raw)
+    assert _paragraphs(result) == ARTICLE[1:]
+    assert "cookies" not in result.text
+    assert "newsletter" not in result.text
+
+
+def test_markdown_rendering_is_unmarked_and_rejoined() -> None:
+    """html2text-style output: links, images, emphasis, headings, wrapped lines."""
+    nav = "\n".join(
+        f"  * [{name}](https://example.org/{name.lower()}/)"
+        for name in ("Home", "World", "Business", "Sport", "Culture")
+    )
+    para_2 = PARA_2.replace("eighteen months", "[eighteen\nmonths](https://example.org/plan)")
+    body = [
+        f"# {TITLE}",
+        "![The old terminal](https://example.org/img/terminal.jpg)",
+        "\n".join(textwrap.wrap(LEAD, 70)),
+        "\n".join(textwrap.wrap(para_2, 70)),
+        "\n".join(textwrap.wrap(PARA_3, 70)),
+        f"## {SUBHEADING}",
+        "\n".join(textwrap.wrap(PARA_4.replace("new roof", "**new roof**"), 70)),
+        f"_{QUOTE}_",
+        PARA_5,
+        "[Share on Facebook](https://facebook.example/share) [Tweet](https://x.example/t)",
+    ]
+    result = clean_text_page(nav + "\n\n" + "\n\n".join(body))
+    assert _paragraphs(result) == ARTICLE
+    assert result.title == TITLE
+    assert "https" not in result.text
+
+
+def test_lynx_style_rendering() -> None:
+    """Indented, hard-wrapped text with '*' bullets and image placeholders."""
+    menu = "\n".join(f"     * {name}" for name in ("Home", "World", "Business", "Sport"))
+    body = "\n\n".join(textwrap.indent("\n".join(textwrap.wrap(p, 76)), "   ") for p in ARTICLE)
+    raw = "\n\n".join([menu, "   [logo_header.png]", TITLE, "   By Jane Doe", body, "   [IMG]"])
+    result = clean_text_page(raw)
+    assert _paragraphs(result) == ARTICLE
+    assert result.author == "Jane Doe"
+
+
+def test_side_by_side_columns_are_laid_out_one_after_the_other() -> None:
+    """w3m prints a table layout as columns; the sidebar must not split sentences."""
+    left = [line for p in ARTICLE for line in [*textwrap.wrap(p, 58), ""]]
+    sidebar = [
+        "Most read",
+        "",
+        "Lindby opens its",
+        "first night market",
+        "",
+        "Storm warning for",
+        "the northern coast",
+        "",
+        "Ferry fares to",
+        "rise next year",
+    ]
+    rows = [
+        f"{a:<60}{b}".rstrip()
+        for a, b in zip(left, sidebar + [""] * (len(left) - len(sidebar)), strict=True)
+    ]
+    result = clean_text_page("\n".join([TITLE, "", *rows]))
+    assert _paragraphs(result) == ARTICLE
+
+
+def test_repeated_copy_of_the_story_is_dropped() -> None:
+    """Text browsers also print hidden summaries that repeat the article."""
+    raw = "\n".join([TITLE, *ARTICLE[1:], "Share", f"{PARA_2} {PARA_3}"])
+    assert _paragraphs(clean_text_page(raw)) == ARTICLE[1:]
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected", "source"),
+    [
+        ([TITLE, *ARTICLE], dt.date(2025, 3, 14), "dateline"),
+        ([TITLE, "Published 21 March 2023", *ARTICLE[1:]], dt.date(2023, 3, 21), "published_line"),
+        ([TITLE, "Updated 2 April 2025", *ARTICLE[1:]], dt.date(2025, 4, 2), "published_line"),
+        ([TITLE, *ARTICLE[1:]], None, None),
+    ],
+)
+def test_published_source(lines: list[str], expected: dt.date | None, source: str | None) -> None:
+    result = clean_text_page("\n".join(lines))
+    assert result.published == expected
+    assert result.published_source == source

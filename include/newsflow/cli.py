@@ -47,6 +47,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
                 title=extracted.title,
                 author=extracted.author,
                 published=extracted.published.isoformat() if extracted.published else None,
+                date_source=extracted.date_source,
                 language=extracted.language,
                 text=extracted.text,
             )

@@ -17,6 +17,7 @@ from typing import Literal
 
 import trafilatura
 
+from newsflow.metadata import identify_language, published_date
 from newsflow.textclean import clean_text_page
 
 EXTRACTOR_VERSION = f"newsflow-extract/1+trafilatura-{trafilatura.__version__}"
@@ -30,7 +31,6 @@ Mode = Literal["auto", "html", "text"]
 
 _HTML_SNIFF = re.compile(r"<\s*(!doctype\s+html|html|head|body|article|div|p)[\s>]", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.I)
-_HTML_LANG = re.compile(r"""<html[^>]*\slang\s*=\s*["']?([a-zA-Z]{2,3})""", re.I)
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),
@@ -39,16 +39,22 @@ _BOMS = (
 
 # Paragraphs trafilatura keeps although they are not article text: teasers,
 # newsletter and tip prompts, photo credits, bylines, author biographies.
-_BOILERPLATE_PARAGRAPH = re.compile(
+_PROMPT_PARAGRAPH = re.compile(
     r"""^(?:
-        (?:also\ read|read\ also|read\ more|related(?:\ (?:articles?|stories|coverage))?
-          |recommended|more\ from|most\ (?:popular|read)|trending(?:\ now)?)\b
-      | (?:follow\ us|sign\ up|subscribe|newsletter)\b
+        (?:follow\ us|sign\ up|subscribe|newsletter)\b
       | (?:got|have)\ a\ (?:news\ )?(?:tip|story)\b
       | (?:photo|image|picture|credit|photograph)s?\s*(?:credit)?\s*:
       | (?:leave\ a\ (?:comment|reply)|comments?\ \(\d+\)|we\ use\ cookies)\b
       | (?:about\ the\ author|the\ author,?\ )
     )""",
+    re.I | re.X,
+)
+# Teaser labels count only as a label ("Related: ...") or a heading with no
+# sentence end ("Most read in Lisbon"): "Related costs rose." is article text.
+_TEASER_PARAGRAPH = re.compile(
+    r"""^(?:also\ read|read\ also|read\ more|related(?:\ (?:articles?|stories|coverage|content))?
+        |recommended(?:\ for\ you)?|more\ from|most\ (?:popular|read|viewed)|trending(?:\ now)?)
+        (?:\s*[:|\u2013\u2014-]|[^.!?]*$)""",
     re.I | re.X,
 )
 # "Share this" is boilerplate as a button label, not in a sentence of the story.
@@ -62,164 +68,6 @@ _BIOGRAPHY = re.compile(
     r"^[A-Z][\w.'-]+(?:\s[A-Z][\w.'-]+){1,3}\s+(?:is|was)\s+an?\s+(?:[\w-]+\s+){0,3}"
     r"(?:correspondent|reporter|journalist|writer|editor|columnist|researcher)\b"
 )
-_STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset(
-        [
-            "the",
-            "and",
-            "of",
-            "to",
-            "in",
-            "is",
-            "that",
-            "for",
-            "on",
-            "with",
-            "as",
-            "was",
-            "by",
-            "at",
-            "from",
-            "it",
-            "are",
-            "this",
-            "be",
-        ]
-    ),
-    "de": frozenset(
-        [
-            "der",
-            "die",
-            "und",
-            "in",
-            "den",
-            "von",
-            "zu",
-            "das",
-            "mit",
-            "sich",
-            "des",
-            "auf",
-            "für",
-            "ist",
-            "im",
-            "dem",
-            "nicht",
-            "ein",
-            "eine",
-        ]
-    ),
-    "fr": frozenset(
-        [
-            "le",
-            "la",
-            "les",
-            "de",
-            "des",
-            "et",
-            "en",
-            "un",
-            "une",
-            "du",
-            "est",
-            "pour",
-            "que",
-            "qui",
-            "dans",
-            "sur",
-            "au",
-            "pas",
-            "par",
-        ]
-    ),
-    "es": frozenset(
-        [
-            "el",
-            "la",
-            "de",
-            "que",
-            "y",
-            "en",
-            "los",
-            "se",
-            "del",
-            "las",
-            "un",
-            "por",
-            "con",
-            "no",
-            "una",
-            "su",
-            "para",
-            "es",
-            "al",
-        ]
-    ),
-    "it": frozenset(
-        [
-            "il",
-            "di",
-            "che",
-            "e",
-            "la",
-            "per",
-            "un",
-            "in",
-            "non",
-            "una",
-            "sono",
-            "del",
-            "della",
-            "le",
-            "si",
-            "gli",
-            "da",
-            "è",
-        ]
-    ),
-    "nl": frozenset(
-        [
-            "de",
-            "het",
-            "een",
-            "en",
-            "van",
-            "in",
-            "is",
-            "dat",
-            "op",
-            "te",
-            "zijn",
-            "met",
-            "voor",
-            "niet",
-            "aan",
-            "er",
-        ]
-    ),
-    "pt": frozenset(
-        [
-            "de",
-            "que",
-            "o",
-            "a",
-            "do",
-            "da",
-            "em",
-            "um",
-            "para",
-            "com",
-            "não",
-            "uma",
-            "os",
-            "no",
-            "se",
-            "na",
-            "por",
-            "mais",
-        ]
-    ),
-}
 
 
 class PageRejected(Exception):
@@ -240,6 +88,7 @@ class Extracted:
     title: str | None
     author: str | None
     published: dt.date | None
+    date_source: str | None
     language: str | None
     canonical_url: str | None
     input_format: Literal["html", "text"]
@@ -278,20 +127,6 @@ def sniff_format(text: str) -> Literal["html", "text"]:
     return "html" if _HTML_SNIFF.search(text[:8192]) else "text"
 
 
-def detect_language(text: str) -> str | None:
-    """ISO 639-1 code by stop-word share, None when no language clearly wins.
-
-    Crude but dependency-free; it only has to keep non-English articles away
-    from the English model.
-    """
-    words = re.findall(r"[^\W\d_]+", text[:20_000].lower())
-    if len(words) < 20:
-        return None
-    counts = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORDS.items()}
-    best = max(counts, key=counts.__getitem__)
-    return best if counts[best] / len(words) >= 0.08 else None
-
-
 def _paragraphs(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
@@ -299,7 +134,14 @@ def _paragraphs(text: str) -> list[str]:
 def _is_boilerplate(paragraph: str) -> bool:
     short = len(paragraph.split()) <= 60
     return bool(
-        (short and (_BOILERPLATE_PARAGRAPH.match(paragraph) or _CAPTION_CREDIT.search(paragraph)))
+        (
+            short
+            and (
+                _PROMPT_PARAGRAPH.match(paragraph)
+                or _TEASER_PARAGRAPH.match(paragraph)
+                or _CAPTION_CREDIT.search(paragraph)
+            )
+        )
         or _SHARE_PROMPT.match(paragraph)
         or _BYLINE.match(paragraph)
         or _BIOGRAPHY.match(paragraph)
@@ -347,13 +189,14 @@ def extract_html(html: str) -> Extracted:
     if paragraphs and document.title and paragraphs[0].strip() == document.title.strip():
         paragraphs = paragraphs[1:]
     text = "\n\n".join(p for p in paragraphs if not _is_boilerplate(p))
-    declared = _HTML_LANG.search(html[:4096])
+    published, date_source = published_date(html, url=document.url, fallback=document.date)
     return Extracted(
         text=text,
         title=document.title,
         author=document.author,
-        published=_parse_date(document.date),
-        language=detect_language(text) or (declared.group(1).lower() if declared else None),
+        published=published,
+        date_source=date_source,
+        language=identify_language(text),
         canonical_url=document.url,
         input_format="html",
     )
@@ -367,19 +210,11 @@ def extract_text(raw: str) -> Extracted:
         title=cleaned.title,
         author=cleaned.author,
         published=cleaned.published,
-        language=detect_language(cleaned.text),
+        date_source=cleaned.published_source,
+        language=identify_language(cleaned.text),
         canonical_url=None,
         input_format="text",
     )
-
-
-def _parse_date(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError:
-        return None
 
 
 def extract_page(body: bytes, *, mode: Mode = "auto") -> Extracted:

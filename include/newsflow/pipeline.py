@@ -108,7 +108,7 @@ def _article_row(page: RawPage, extracted: Extracted, first_seen: dict, now: dt.
         "title": extracted.title,
         "author": extracted.author,
         "published_at": extracted.published,
-        "date_source": "archive_path",
+        "date_source": extracted.date_source,
         "language": extracted.language,
         "text": extracted.text,
         "word_count": len(extracted.text.split()),

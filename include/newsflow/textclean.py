@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
@@ -36,6 +37,9 @@ class CleanedText:
     title: str | None
     author: str | None
     published: dt.date | None
+    # Where the date came from: "dateline" ("Beijing, 20 December 2023 (TDI):"),
+    # "published_line" (a "Published ..."/"Updated ..." or bare date line) or None.
+    published_source: str | None = None
 
 
 # --------------------------------------------------------------------------
@@ -110,6 +114,31 @@ _TERMINAL_RE = re.compile(r"[.!?…:;。\uff01\uff1f」』\"”\u2019»)\]]$")
 _SENTENCE_PUNCT_RE = re.compile(r"[.,;:!?。、\uff0c\uff01\uff1f]")
 _GLUE_RE = re.compile(r"(?<=[a-z\u00e0-\u00ff])(?=[A-Z\u00c0-\u00de])")
 _CRUMB_SEP_RE = re.compile(r"\s(?:>|»|\u203a|/|\||→|::)\s|\s?[>»\u203a]\s?")
+# Renderer conventions: markdown (html2text, pandoc) and text browsers (lynx, w3m).
+_WIDE_RE = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\uff00-\uffef]")
+_MIN_COLUMN, _MIN_SPLIT_LINES, _MAX_SCREEN = 20, 4, 220
+_RULE_RE = re.compile(r"^[\s|:+=_*#\-\u2500-\u257f]{3,}$")
+_URL_LINE_RE = re.compile(r"^(?:\d+\.\s*)?(?:https?|ftp|file|mailto):\S*$|^I?FRAME:\s*\S*$", re.I)
+_MD_LINK_HINT_RE = re.compile(r"\]\(|^#{1,6} ", re.M)
+_MD_MIN_LINKS = 5
+_MD_BLOCK_RE = re.compile(r"^\s*(?:#{1,6}(?:\s|$)|>|\||\d+\.\s|[*+-]\s)")
+_MD_REFDEF_RE = re.compile(r"^\[[^\]]+\]:\s*\S+")
+_MD_TARGET = r"\(\s*<?(?:[a-z][\w+.-]*:|/|#|\.|\w)[^()]*(?:\([^()]*\)[^()]*)*\)"
+_MARKUP_SUBS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"!\[[^\]]*\]" + _MD_TARGET), " "),  # markdown image
+    (re.compile(r"\[([^\[\]]*)\]" + _MD_TARGET), r"\1"),  # markdown link
+    (re.compile(r"\[([^\[\]]+)\]\[[^\]]*\]"), r"\1"),  # reference link
+    (re.compile(r"<(?:https?|mailto|ftp):[^>\s]*>", re.I), " "),  # autolink
+    (re.compile(r"^(?:>\s?)+"), ""),  # blockquote
+    (re.compile(r"^#{1,6}(?=\s|$)|\s#{1,6}$"), ""),  # atx heading marks
+    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])"), r"\1"),  # markdown escapes
+    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # strong
+    (re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])"), r"\1"),  # emphasis
+    (re.compile(r"(?<![\w_])_(?=\S)([^_]+?)(?<=\S)_(?![\w_])"), r"\1"),  # emphasis
+    # text-browser placeholders: [IMG], [photo_01.jpg], [INS: :INS], (BUTTON), ____
+    (re.compile(r"\[(?:INS|DEL):.*?:(?:INS|DEL)\]|\((?:BUTTON|submit|reset)\)|_{3,}"), " "),
+    (re.compile(r"\[(?:IMG|image|img|inline|\s*|[^\]\s]*[._\d/][^\]\s]*)\]"), " "),
+)
 _NUMERIC_RE = re.compile(r"^[\d\s.,:;/%()+\-\u2013—|]+$")
 
 _MONTH_ALT = "|".join(sorted(_MONTHS, key=len, reverse=True))
@@ -139,6 +168,7 @@ _DATE_FILLER_RE = re.compile(
 )
 _DATELINE_RE = re.compile(r"^[A-Z][\w .'\u2019-]{1,40},\s[^:]{4,40}\([^)]{1,20}\)\s?[:\-\u2013—]")
 _UPDATED_RE = re.compile(r"\b(?:updated|modified|edited)\b", re.I)
+_SRC_DATELINE, _SRC_LINE = "dateline", "published_line"
 
 _NAME_TOKEN = r"(?:[A-Z\u00c0-\u00de][\w'\u2019.\-]*|de|da|del|van|von|der|bin|al|le|la)"
 _BYLINE_RE = re.compile(
@@ -192,6 +222,7 @@ _COMMENT_HEAD_RE = re.compile(
 # Flat renderings glue a teaser card's headline to its summary:
 # "Two Held After Death Of StudentA 24-year-old woman and ...".
 _TEASER_CARD_RE = re.compile(r"^((?:\S+\s+){3,}?\S*?[a-z]{4})[A-Z][a-z]*\s+[a-z\d]")
+_CAPPED_SMALL_WORDS = frozenset(("In", "To", "Of", "On", "At", "By", "For", "And", "Or"))
 _HEADLINE_SMALL_WORDS = frozenset(
     ("a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "at", "by", "with", "from", "is")
 )
@@ -263,6 +294,7 @@ _CAPTION_RE = re.compile(
 _GOOD, _MEDIUM, _SHORT, _BOILER, _TAIL = "good", "medium", "short", "boiler", "tail"
 _COMMENT = "comment"
 _ANCHOR_BONUS = 4.0
+_REPEAT_SHARE = 0.7
 _DENSITY_GOOD, _DENSITY_LONG, _DENSITY_MEDIUM = 0.18, 0.12, 0.15
 
 
@@ -285,46 +317,177 @@ def _normalise(raw: str) -> list[tuple[str, bool, bool]]:
     """Split the page into (text, is_bullet, starts_paragraph) triples.
 
     Blank lines are folded into the paragraph flag so pages with and without
-    blank lines between paragraphs look alike downstream; hard-wrapped dumps
-    (lynx, w3m) get their paragraphs re-joined first.
+    blank lines between paragraphs look alike downstream. Text browsers lay
+    tables out as side-by-side columns and hard-wrap paragraphs, so columns
+    are split apart and wrapped lines re-joined before markup is stripped.
     """
-    raw_lines = [_SPACE_RE.sub(" ", line).rstrip() for line in _LINEBREAK_RE.split(raw)]
+    physical = _LINEBREAK_RE.split(raw)
+    if len(_MD_LINK_HINT_RE.findall(raw)) >= _MD_MIN_LINKS:
+        physical = _join_markdown(raw)
+    grid = [_display(line.expandtabs().rstrip()) for line in physical]
+    page_width = _wrap_width([_SPACE_RE.sub(" ", row.replace("\0", "")) for row in grid])
     out: list[tuple[str, bool, bool]] = []
     blank = True
-    for line in _unwrap(raw_lines):
-        line = line.strip()
-        if not line:
+    for line in _logical_lines(_split_columns(grid), page_width):
+        text, bullet = _strip_markup(line)
+        if not text:
             blank = True
             continue
-        bullet = bool(_BULLET_RE.match(line))
-        if bullet:
-            line = _BULLET_RE.sub("", line, count=1).strip()
-        if line:
-            out.append((line, bullet, blank))
-            blank = False
+        out.append((text, bullet, blank))
+        blank = False
     return out
+
+
+def _join_markdown(raw: str) -> list[str]:
+    """Lines of a markdown rendering with links resolved and soft breaks joined.
+
+    Markdown renderers wrap paragraphs, links included, at any width and end
+    a line that must stay broken with two spaces, so a line continues the
+    previous one unless that ended a block (blank, hard break, heading) or
+    it opens one (list item, heading, quote, table row).
+    """
+    for pattern, repl in _MARKUP_SUBS[:2]:
+        raw = pattern.sub(lambda m, r=repl: m.expand(r).replace("\n", " "), raw)
+    out: list[str] = []
+    for line in _LINEBREAK_RE.split(raw):
+        prev = out[-1] if out else ""
+        if (
+            line.strip()
+            and prev.strip()
+            and not prev.endswith("  ")
+            and not _MD_BLOCK_RE.match(prev)
+            and not _MD_BLOCK_RE.match(line)
+            and not _BULLET_RE.match(line.strip())
+        ):
+            out[-1] = prev.rstrip() + " " + line.strip()
+        else:
+            out.append(line)
+    return out
+
+
+def _logical_lines(segments: list[list[str]], page_width: int | None) -> list[str]:
+    """Lines of all segments, each re-joined at its own wrap width."""
+    out: list[str] = []
+    for segment in segments:
+        rows = [_SPACE_RE.sub(" ", row.replace("\0", "")) for row in segment]
+        width = _wrap_width(rows) or page_width
+        out += [*_unwrap(rows, width), ""]
+    return out
+
+
+def _strip_markup(line: str) -> tuple[str, bool]:
+    """Plain text of one logical line and whether it was a list item.
+
+    Markdown renderers keep link targets, image syntax, emphasis and heading
+    marks; text browsers print placeholders for images, frames and form
+    fields. None of it is article text, and URLs would read as words.
+    """
+    line = line.strip()
+    if _RULE_RE.match(line) or _URL_LINE_RE.match(line) or _MD_REFDEF_RE.match(line):
+        return "", False
+    bullet = bool(_BULLET_RE.match(line))
+    if bullet:
+        line = _BULLET_RE.sub("", line, count=1)
+    for pattern, repl in _MARKUP_SUBS:
+        line = pattern.sub(repl, line)
+    line = _SPACE_RE.sub(" ", line).strip()
+    if _BULLET_RE.match(line) and not bullet:  # "> * item", "## * item"
+        bullet, line = True, _BULLET_RE.sub("", line, count=1).strip()
+    return ("" if _RULE_RE.match(line) else line), bullet
+
+
+def _display(line: str) -> str:
+    """The line padded so that index = screen column (wide CJK chars take two)."""
+    if not _WIDE_RE.search(line):
+        return line
+    return "".join(c + "\0" if unicodedata.east_asian_width(c) in "WF" else c for c in line)
+
+
+def _split_columns(rows: list[str], depth: int = 0) -> list[list[str]]:
+    """Lay side-by-side columns (tables rendered by a text browser) out one after
+    the other, so a sidebar does not interleave with the article's lines.
+
+    Returns the page as segments; each column is its own segment because it
+    was wrapped at its own width.
+    """
+    found = _column_run(rows) if depth < 4 else None
+    if found is None:
+        return [rows]
+    lo, hi, col = found
+    left = [row[:col].rstrip() for row in rows[lo:hi]]
+    right = [row[col:].rstrip() for row in rows[lo:hi]]
+    parts = (rows[:lo], left, right, rows[hi:])
+    return [seg for part in parts if part for seg in _split_columns(part, depth + 1)]
+
+
+def _column_run(grid: list[str]) -> tuple[int, int, int] | None:
+    """The longest run of lines (lo, hi) that a column boundary col splits cleanly.
+
+    A boundary is a screen column that no word crosses on any line of the
+    run while many lines have text on both sides of it, their right part
+    starting exactly there; ordinary wrapped prose never keeps that up.
+    Pages with very long lines were not laid out on a screen at all.
+    """
+    widths = sorted(len(row) for row in grid if row.strip())
+    if not widths or widths[int(len(widths) * 0.97)] > _MAX_SCREEN:
+        return None
+    best: tuple[int, int, int] | None = None
+    for col in range(_MIN_COLUMN, min(widths[-1], _MAX_SCREEN) - 8):
+        run = _longest_clean_run(grid, col)
+        if run and (best is None or run[1] - run[0] > best[1] - best[0]):
+            best = (run[0], run[1], col)
+    return best
+
+
+def _longest_clean_run(grid: list[str], col: int) -> tuple[int, int] | None:
+    """Longest run of lines not crossed at col, mostly with text on both sides.
+
+    Most lines that reach col must have text on both sides, and some must
+    show a table cell's padding (two spaces before col): a word starting at
+    col after one space happens in prose. The run spans its first two-sided
+    line to the next crossed line: a long cell goes on below a short one.
+    """
+    best: tuple[int, int] | None = None
+    first, split, padded, reaching = -1, 0, 0, 0
+    for i, row in enumerate([*grid, "x" * (col + 1)]):
+        if len(row) > col and row[col] != " " and row[col - 1] != " ":
+            dense = split >= max(_MIN_SPLIT_LINES, 0.5 * reaching) and padded >= 2
+            if dense and (best is None or i - first > best[1] - best[0]):
+                best = (first, i)
+            first, split, padded, reaching = -1, 0, 0, 0
+        elif len(row) > col and row[col] != " " and row[:col].strip():
+            first = i if first < 0 else first
+            split, padded = split + 1, padded + (row[col - 2] == " ")
+        reaching += len(row) > col and first >= 0
+    return best
 
 
 def _wrap_width(lines: list[str]) -> int | None:
     """Column a text-mode browser wrapped the page at, or None if not wrapped.
 
     A wrapped dump has many lines that end close to one right margin and
-    almost none beyond it.
+    few beyond it; lines with an unbreakable token (a URL) may overshoot.
     """
-    lengths = sorted(len(line) for line in lines if len(line.strip()) >= 20)
+    lengths = sorted(
+        len(line) for line in lines if len(line.strip()) >= 20 and _longest_token(line) <= 30
+    )
     if len(lengths) < 10:
         return None
     width = lengths[int(len(lengths) * 0.97)]
-    if width < 40 or width > 160 or lengths[-1] > width + 10:
+    if width < 40 or width > 160:
         return None
     near = sum(width - 15 <= n <= width for n in lengths)
-    return width if near >= 0.3 * len(lengths) else None
+    return width if near >= max(5, 0.15 * len(lengths)) else None
 
 
-def _unwrap(lines: list[str]) -> list[str]:
-    """Re-join lines a text browser broke: a line was wrapped when the next
-    line's first word would still have fitted on it."""
-    width = _wrap_width(lines)
+def _longest_token(line: str) -> int:
+    """Length of the longest whitespace-separated token in a line."""
+    return max((len(token) for token in line.split()), default=0)
+
+
+def _unwrap(lines: list[str], width: int | None) -> list[str]:
+    """Re-join lines a text browser broke at width: a line was wrapped when
+    the next line's first word would still have fitted on it."""
     if width is None:
         return lines
     out: list[str] = []
@@ -668,8 +831,8 @@ def _key(text: str) -> str:
     return " ".join(_WORD_RE.findall(text.lower()))
 
 
-def _find_published(lines: list[_Line], start: int, end: int) -> dt.date | None:
-    """Publication date, most trustworthy source first.
+def _find_published(lines: list[_Line], start: int, end: int) -> tuple[dt.date | None, str | None]:
+    """Publication date and where it came from, most trustworthy source first.
 
     A stand-alone stamp above the article beats a dateline, which beats a
     date inside some other short header line; captions carry photo dates and
@@ -681,8 +844,14 @@ def _find_published(lines: list[_Line], start: int, end: int) -> dt.date | None:
     ]
     short = [line for line in head if line.words <= 25 and not _is_caption(line)]
     anywhere = [line for line in lines if _is_date_line(line.text)]
-    updated: dt.date | None = None
-    for group, stamps_only in ((head, True), (lead, False), (short, False), (anywhere, True)):
+    groups = (
+        (head, True, _SRC_LINE),
+        (lead, False, _SRC_DATELINE),
+        (short, False, _SRC_LINE),
+        (anywhere, True, _SRC_LINE),
+    )
+    updated: tuple[dt.date | None, str | None] = (None, None)
+    for group, stamps_only, source in groups:
         for line in group:
             if stamps_only and not _is_date_line(line.text):
                 continue
@@ -690,8 +859,8 @@ def _find_published(lines: list[_Line], start: int, end: int) -> dt.date | None:
             if not found:
                 continue
             if not _UPDATED_RE.search(line.text):
-                return found
-            updated = updated or found
+                return found, source
+            updated = updated if updated[0] else (found, source)
     return updated
 
 
@@ -733,9 +902,33 @@ def _trim_tail(lines: list[_Line], start: int, end: int) -> int:
     return end
 
 
-def _keep(line: _Line, title_key: str | None, counts: Counter[str]) -> bool:
+def _headline_cased(text: str) -> bool:
+    """Every word capitalised, short prepositions too ("Debt In Africa To Grow").
+
+    That is how teaser cards and link lists style the headlines of other
+    stories; a page's own subheadings follow its own title's style.
+    """
+    words = text.split()
+    if not 4 <= len(words) <= 20 or _TERMINAL_RE.search(text) or text.isupper():
+        return False
+    if not all(w[0].isupper() for w in words if w[0].isalpha()):
+        return False
+    return any(w in _CAPPED_SMALL_WORDS for w in words[1:])
+
+
+def _teaser_headline_filter(title: str | None) -> bool:
+    """Whether headline-cased lines are foreign to the page: its title writes
+    some words in lower case (sentence case or standard title case)."""
+    return bool(title) and any(w[0].islower() for w in title.split() if w[0].isalpha())
+
+
+def _keep(
+    line: _Line, title_key: str | None, counts: Counter[str], drop_headlines: bool = False
+) -> bool:
     """Whether a line inside the article region belongs to the article."""
     if line.kind in (_BOILER, _TAIL, _COMMENT):
+        return False
+    if drop_headlines and line.kind != _GOOD and _headline_cased(line.text):
         return False
     key = _key(line.text)
     if title_key and key == title_key:
@@ -747,6 +940,25 @@ def _keep(line: _Line, title_key: str | None, counts: Counter[str]) -> bool:
     if line.words <= 2 and not line.terminal:
         return False
     return not (line.bullet and line.words <= 3)
+
+
+def _drop_repeats(lines: list[_Line]) -> list[_Line]:
+    """Drop lines whose text the article already said.
+
+    Text browsers also print hidden copies of the story (summaries, metadata
+    blocks, print versions); a line most of whose word 4-grams were seen
+    earlier in the article is such a copy.
+    """
+    seen: set[tuple[str, ...]] = set()
+    kept: list[_Line] = []
+    for line in lines:
+        words = _WORD_RE.findall(line.text.lower())
+        grams = {tuple(words[i : i + 4]) for i in range(len(words) - 3)}
+        if len(words) >= 8 and len(grams & seen) >= _REPEAT_SHARE * len(grams):
+            continue
+        seen |= grams
+        kept.append(line)
+    return kept
 
 
 def _assemble(lines: list[_Line]) -> str:
@@ -769,15 +981,21 @@ def clean_text_page(raw: str) -> CleanedText:
     start, end, total = _choose_region(lines)
     if total < 3.0 or end < start:
         title = _find_title(lines, len(lines)) if lines else None
-        return CleanedText("", title, None, _find_published(lines, len(lines), len(lines)))
+        return CleanedText("", title, None, *_find_published(lines, len(lines), len(lines)))
     end = _trim_tail(lines, start, end)
     title = _find_title(lines, start)
     counts = Counter(_key(line.text) for line in lines)
     title_key = _key(title) if title else None
-    body = [line for line in lines[start : end + 1] if _keep(line, title_key, counts)]
+    drop_headlines = _teaser_headline_filter(title)
+    body = [
+        line for line in lines[start : end + 1] if _keep(line, title_key, counts, drop_headlines)
+    ]
+    body = _drop_repeats(body)
+    published, source = _find_published(lines, start, end)
     return CleanedText(
         text=_assemble(body),
         title=title,
         author=_find_author(lines, start, end),
-        published=_find_published(lines, start, end),
+        published=published,
+        published_source=source,
     )
