@@ -23,9 +23,11 @@ install: $(INSTALLED)
 
 $(INSTALLED): requirements.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@echo "installing requirements.txt (pinned by constraints.txt) into $(VENV); log: $(VENV)/pip.log"
+	@{ $(BIN)/python -m pip install --upgrade pip \
+	  && $(BIN)/python -m pip install -r requirements.txt -c constraints.txt \
+	  && $(BIN)/python -m pip install --no-deps -e . ; } > $(VENV)/pip.log 2>&1 \
+	  || { tail -30 $(VENV)/pip.log; exit 1; }
 	touch $@
 
 $(AIRFLOW_DB): $(INSTALLED)

@@ -11,6 +11,10 @@ precision/recall averaged per page, F1 from the means):
            ``newsflow`` (``newsflow.extract.extract_html``).
   flat     the same pages rendered to text by ``html_to_text_dump.py --style flat``.
   bullets  the same, ``--style bullets``.
+  lynx, w3m  the same pages rendered by the text browsers ``lynx -dump`` and
+           ``w3m -dump`` when they are installed (``apt-get install lynx w3m``):
+           renderers the cleaner was not written against, a check that its
+           rules generalise. Skipped, with a note, when missing.
            Text systems: ``keep all text`` (the dump itself, the baseline),
            ``trafilatura`` (``trafilatura.extract(text, include_comments=False)``;
            it needs markup and returns nothing, and is scored as such) and
@@ -63,6 +67,8 @@ import json
 import logging
 import multiprocessing as mp
 import re
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -83,14 +89,28 @@ DEFAULT_CORPORA = REPO.parent / "shared" / "corpora"
 
 MODES: dict[str, tuple[str, ...]] = {
     "html": ("trafilatura default", "trafilatura favor_precision", "newsflow"),
-    "flat": ("keep all text", "trafilatura", "newsflow"),
-    "bullets": ("keep all text", "trafilatura", "newsflow"),
 }
 TEXT_STYLES = ("flat", "bullets")
+TEXT_SYSTEMS = ("keep all text", "trafilatura", "newsflow")
+MODES |= {style: TEXT_SYSTEMS for style in TEXT_STYLES}
+#: Text browsers as archives use them; the page goes in on stdin as UTF-8.
+BROWSERS: dict[str, tuple[str, ...]] = {
+    "lynx": (
+        "lynx",
+        "-dump",
+        "-nolist",
+        "-force_html",
+        "-stdin",
+        "-assume_charset=utf-8",
+        "-display_charset=utf-8",
+    ),
+    "w3m": ("w3m", "-dump", "-T", "text/html", "-I", "UTF-8", "-O", "UTF-8"),
+}
 
 # Set in each worker by _init_worker.
 _RENDER: Callable[..., str] | None = None
 _DUMP_DIR: Path | None = None
+_BROWSERS: tuple[str, ...] = ()
 
 
 @dataclass
@@ -113,11 +133,17 @@ def load_module(path: Path, name: str) -> ModuleType:
     return module
 
 
-def _init_worker(tools_dir: str, dump_dir: str) -> None:
-    """Per-process setup: the dump renderer and where dumps are written."""
-    global _RENDER, _DUMP_DIR
+def available_browsers() -> tuple[str, ...]:
+    """The text browsers of BROWSERS installed on this machine."""
+    return tuple(name for name in BROWSERS if shutil.which(name))
+
+
+def _init_worker(tools_dir: str, dump_dir: str, browsers: tuple[str, ...]) -> None:
+    """Per-process setup: the dump renderers and where dumps are written."""
+    global _RENDER, _DUMP_DIR, _BROWSERS
     _RENDER = load_module(Path(tools_dir) / "html_to_text_dump.py", "html_to_text_dump").render
     _DUMP_DIR = Path(dump_dir)
+    _BROWSERS = browsers
     # trafilatura logs every page it finds nothing in; that is expected for text input.
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
@@ -161,9 +187,11 @@ def process_page(task: tuple[str, str]) -> PageResult:
     )
     _run(result, "html", "newsflow", lambda: extract_html(html).text)
 
-    for style in TEXT_STYLES:
-        dump_path = _DUMP_DIR / style / f"{pid}.txt"
-        dump_path.write_text(render(body, style) + "\n", encoding="utf-8")
+    renderings = {style: lambda s=style: render(body, s) for style in TEXT_STYLES}
+    renderings |= {name: lambda n=name: _browser_dump(n, html) for name in _BROWSERS}
+    for style, rendered in renderings.items():
+        dump_path = _DUMP_DIR / f"{style}-{pid}.txt"
+        dump_path.write_text(rendered() + "\n", encoding="utf-8")
         dump = dump_path.read_text(encoding="utf-8")
         result.texts[style, "keep all text"] = dump
         result.seconds[style, "keep all text"] = 0.0
@@ -175,6 +203,14 @@ def process_page(task: tuple[str, str]) -> PageResult:
         )
         _run(result, style, "newsflow", lambda d=dump: extract_text(d).text)
     return result
+
+
+def _browser_dump(name: str, html: str) -> str:
+    """The page as the text browser ``name`` dumps it."""
+    done = subprocess.run(
+        BROWSERS[name], input=html.encode("utf-8"), capture_output=True, timeout=60, check=True
+    )
+    return done.stdout.decode("utf-8", errors="replace")
 
 
 def page_f1(precision: float, recall: float) -> float:
@@ -204,12 +240,16 @@ def evaluate(args: argparse.Namespace, aeb: Path, tools_dir: Path) -> dict[str, 
         tasks.append((pid, str(path)))
     truth = {pid: truth_all[pid] for pid in pids}
 
+    browsers = available_browsers()
+    missing = sorted(set(BROWSERS) - set(browsers))
+    if missing:
+        log.warning("%s not installed: those renderings are skipped", ", ".join(missing))
+    modes = MODES | {name: TEXT_SYSTEMS for name in browsers}
     results: list[PageResult] = []
     with tempfile.TemporaryDirectory(prefix="newsflow-eval-") as tmp:
-        for style in TEXT_STYLES:
-            (Path(tmp) / style).mkdir()
         log.info("%d pages, %d workers, dumps in %s", len(tasks), args.jobs, tmp)
-        with mp.Pool(args.jobs, initializer=_init_worker, initargs=(str(tools_dir), tmp)) as pool:
+        initargs = (str(tools_dir), tmp, browsers)
+        with mp.Pool(args.jobs, initializer=_init_worker, initargs=initargs) as pool:
             for done, result in enumerate(pool.imap_unordered(process_page, tasks), 1):
                 results.append(result)
                 if done % 20 == 0 or done == len(tasks):
@@ -225,7 +265,7 @@ def evaluate(args: argparse.Namespace, aeb: Path, tools_dir: Path) -> dict[str, 
     }
     if args.pred_dir:
         Path(args.pred_dir).mkdir(parents=True, exist_ok=True)
-    for mode, systems in MODES.items():
+    for mode, systems in modes.items():
         report["modes"][mode] = {}
         for system in systems:
             preds = {r.pid: r.texts.get((mode, system), "") for r in results}
