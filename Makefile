@@ -50,9 +50,11 @@ run: $(AIRFLOW_DB)
 test: $(INSTALLED)
 	$(BIN)/python -m pytest -q
 
-# Extraction quality against ../shared/corpora (AEB: HTML and two text renderings).
+# Extraction quality against ../shared/corpora (AEB: HTML and text renderings),
+# then metadata accuracy on freshly generated pages whose truth is known.
 eval: $(INSTALLED)
 	$(BIN)/python tools/eval_extraction.py
+	$(BIN)/python tools/eval_metadata.py
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
