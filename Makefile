@@ -7,6 +7,7 @@ VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 AIRFLOW_DB := $(CURDIR)/.airflow/airflow.db
+FETCH_POOL := newsflow_fetch
 
 export PATH := $(BIN):$(PATH)
 export AIRFLOW_HOME ?= $(CURDIR)/.airflow
@@ -33,6 +34,7 @@ $(INSTALLED): requirements.txt constraints.txt pyproject.toml
 $(AIRFLOW_DB): $(INSTALLED)
 	mkdir -p $(AIRFLOW_HOME)
 	airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/db-migrate.log; exit 1)
+	airflow pools set $(FETCH_POOL) 4 "news_daily fetch tasks: sources crawling at once" > /dev/null
 	touch $@
 
 # One DAG run per archive date. A manual run's data interval is the last

@@ -10,8 +10,12 @@ the `articles`, `entities`, `rejects` and `runs` partitions for
 * **Partition date** = the run's data interval start (daily intervals from
   `CronDataIntervalTimetable`), never `now()`: a backfill over a date range
   yields exactly those partitions.
-* **One mapped task group per source**: a failing source does not stop the
-  others; its tasks retry with exponential backoff.
+* **One mapped task group per source** (`fetch` -> `stage` -> `publish`): a
+  failing source does not stop the others; its tasks retry with exponential
+  backoff. `fetch` is the only task that touches the network (web sources:
+  feeds, sitemaps, URL lists); it runs in the `newsflow_fetch` pool, which
+  caps how many sources crawl at once, and keeps every response in the raw
+  archive (WARC) that `stage` reads. For archive sources it is a no-op.
 * Tasks hand each other a staging path and counts, never page bodies.
 * The business logic lives in the `newsflow` package; this file only wires it.
 """
@@ -24,12 +28,20 @@ import pendulum
 from airflow.sdk import Asset, CronDataIntervalTimetable, dag, get_current_context, task, task_group
 
 WAREHOUSE = Asset("newsflow://warehouse/articles")
+#: Caps how many sources crawl the web at once (``airflow pools set newsflow_fetch 4 ...``).
+FETCH_POOL = "newsflow_fetch"
 
 
 def _partition_date() -> str:
     """The partition a task works on: the start of its DAG run's data interval."""
     interval_start = get_current_context()["data_interval_start"]
     return interval_start.date().isoformat()
+
+
+def _run_id(source_id: str) -> str:
+    """Names the ``runs`` row: the DAG run, the source and the try."""
+    context = get_current_context()
+    return f"{context['run_id']}__{source_id}__try{context['ti'].try_number}"
 
 
 @dag(
@@ -57,15 +69,24 @@ def news_daily() -> None:
 
     @task_group
     def partition(source_id: str) -> None:
-        """Stage then publish one source's partition."""
+        """Fetch, stage, then publish one source's partition."""
+
+        @task(pool=FETCH_POOL)
+        def fetch(source_id: str) -> dict:
+            from newsflow.pipeline import fetch_partition
+
+            return fetch_partition(source_id, _partition_date(), run_id=_run_id(source_id))
 
         @task
-        def stage(source_id: str) -> dict:
+        def stage(fetched: dict) -> dict:
             from newsflow.pipeline import stage_partition
 
-            context = get_current_context()
-            run_id = f"{context['run_id']}__{source_id}__try{context['ti'].try_number}"
-            return stage_partition(source_id, _partition_date(), run_id=run_id)
+            return stage_partition(
+                fetched["source"],
+                fetched["date"],
+                run_id=_run_id(fetched["source"]),
+                fetched=fetched,
+            )
 
         @task
         def publish(staged: dict) -> dict:
@@ -73,7 +94,7 @@ def news_daily() -> None:
 
             return publish_partition(staged)
 
-        publish(stage(source_id))
+        publish(stage(fetch(source_id)))
 
     @task(trigger_rule="all_done", outlets=[WAREHOUSE])
     def refresh_catalog() -> bool:

@@ -41,7 +41,7 @@ def test_oversized_pages_are_not_read_whole_but_reported(tmp_path):
     assert "larger than 999 bytes" in page.error
 
 
-def test_kinds_without_a_fetcher_fail_clearly():
+def test_web_sources_are_read_from_their_raw_archive_only():
     source = Source(id="s", name="S", kind="feed", url="https://example.org/rss")
-    with pytest.raises(NotImplementedError, match="feed"):
+    with pytest.raises(ValueError, match="raw archive"):
         fetcher_for(source, max_page_bytes=10)

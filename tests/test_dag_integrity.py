@@ -48,11 +48,20 @@ def test_daily_partitions_come_from_whole_day_data_intervals(dagbag):
 
 def test_one_mapped_group_per_source(dagbag):
     dag = dagbag.dags["news_daily"]
-    stage = dag.get_task("partition.stage")
-    publish = dag.get_task("partition.publish")
-    assert stage.get_closest_mapped_task_group() is publish.get_closest_mapped_task_group()
-    assert stage.get_closest_mapped_task_group() is not None
+    steps = [dag.get_task(f"partition.{name}") for name in ("fetch", "stage", "publish")]
+    groups = {id(task.get_closest_mapped_task_group()) for task in steps}
+    assert len(groups) == 1 and steps[0].get_closest_mapped_task_group() is not None
+    assert [t.task_id for t in steps[0].downstream_list] == ["partition.stage"]
+    assert [t.task_id for t in steps[1].downstream_list] == ["partition.publish"]
     assert dag.get_task("refresh_catalog").trigger_rule == "all_done"
+
+
+def test_only_fetching_uses_the_network_pool(dagbag):
+    """The fetch pool caps concurrent crawling; CPU work must not queue behind it."""
+    dag = dagbag.dags["news_daily"]
+    pools = {task.task_id: task.pool for task in dag.tasks}
+    assert pools.pop("partition.fetch") == "newsflow_fetch"
+    assert set(pools.values()) == {"default_pool"}
 
 
 @pytest.mark.parametrize("dag_file", sorted(p.name for p in DAGS.glob("*.py")))

@@ -106,6 +106,19 @@ def test_decode_honours_boms_and_declared_charsets():
     assert "café €" in decode(declared)
 
 
+def test_decode_prefers_the_http_charset_and_detects_when_nothing_is_declared():
+    cyrillic = "Президент встретился с премьер-министром в Москве в среду. " * 20  # noqa: RUF001
+    koi8 = f"<p>{cyrillic}</p>".encode("koi8-r")
+    assert cyrillic in decode(koi8, declared="koi8-r")
+    # A wrong <meta> loses against the server's header...
+    mislabelled = b'<meta charset="utf-16">' + koi8
+    assert cyrillic in decode(mislabelled, declared="koi8-r")
+    # ...and with no declaration at all the bytes are detected, not read as cp1252.
+    assert cyrillic in decode(f"<p>{cyrillic}</p>".encode("windows-1251"))
+    # A header naming an unknown or wrong charset does not break decoding.
+    assert decode("Zürich".encode(), declared="no-such-charset") == "Zürich"
+
+
 def test_sniff_format():
     assert sniff_format("<!DOCTYPE html><html>") == "html"
     assert sniff_format("  <div class=x>hello</div>") == "html"

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.slow
 PARTITION = dt.date(2026, 11, 17)
 SOURCE = "daily-planet"
 COMPONENTS = ("api-server", "dag-processor", "scheduler")
+FETCH_POOL = "newsflow_fetch"
 
 
 def free_port() -> int:
@@ -60,6 +61,13 @@ def airflow_env(tmp_path: Path) -> dict[str, str]:
         NEWSFLOW_WAREHOUSE=str(tmp_path / "warehouse"),
     )
     subprocess.run(["airflow", "db", "migrate"], env=env, check=True, capture_output=True)
+    # fetch tasks run in their own pool; the scheduler queues nothing for a missing one
+    subprocess.run(
+        ["airflow", "pools", "set", FETCH_POOL, "2", "newsflow fetch tasks"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     return env
 
 

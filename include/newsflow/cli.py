@@ -58,7 +58,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from newsflow.pipeline import run_partition
 
-    result = run_partition(args.source, args.date)
+    result = run_partition(args.source, args.date, refetch=args.refetch)
     print(
         f"{result['source']} {result['date']}: pages_in={result['pages_in']} "
         f"articles={result['articles']} rejects={result['rejects']} "
@@ -130,6 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run one partition end to end, as the DAG does")
     run.add_argument("--source", required=True)
     run.add_argument("--date", required=True, help="partition date, YYYY-MM-DD")
+    run.add_argument(
+        "--refetch",
+        action="store_true",
+        help="web sources: fetch the announced pages again (conditionally) even if ingested",
+    )
     run.set_defaults(func=_cmd_run)
 
     sources = commands.add_parser("sources", help="list source ids (or --dates in the archives)")

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+import charset_normalizer
 import trafilatura
 
 from newsflow.metadata import identify_language, published_date
@@ -30,6 +31,8 @@ MAX_ARTICLE_CHARS = 500_000
 Mode = Literal["auto", "html", "text"]
 
 _HTML_SNIFF = re.compile(r"<\s*(!doctype\s+html|html|head|body|article|div|p)[\s>]", re.I)
+#: Bytes charset detection looks at: enough to decide, bounded for huge pages.
+_DETECT_BYTES = 64 * 1024
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.I)
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -94,8 +97,14 @@ class Extracted:
     input_format: Literal["html", "text"]
 
 
-def decode(body: bytes) -> str:
-    """Bytes to text: BOM, then UTF-8, then the page's ``<meta charset>``, then cp1252."""
+def decode(body: bytes, *, declared: str | None = None) -> str:
+    """Bytes to text, deciding the encoding the way browsers do.
+
+    A byte-order mark wins; then the charset the server declared
+    (``Content-Type``), then UTF-8, then the page's ``<meta charset>``, each
+    only if the bytes decode cleanly with it; then statistical detection
+    (charset-normalizer); cp1252, the web's de facto default, last.
+    """
     if not body.strip():
         raise PageRejected("decode", "empty", f"{len(body)} bytes, no content")
     for bom, encoding in _BOMS:
@@ -103,17 +112,15 @@ def decode(body: bytes) -> str:
             return body.decode(encoding, errors="replace")
     if _looks_binary(body):
         raise PageRejected("decode", "binary", "control bytes; not a text or HTML page")
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    declared = _META_CHARSET.search(body[:4096])
-    if declared:
-        try:
-            return body.decode(declared.group(1).decode("ascii"), errors="replace")
-        except LookupError:
-            pass
-    return body.decode("cp1252", errors="replace")
+    meta = _META_CHARSET.search(body[:4096])
+    for encoding in (declared, "utf-8", meta.group(1).decode("ascii") if meta else None):
+        if encoding:
+            try:
+                return body.decode(encoding)
+            except (LookupError, UnicodeDecodeError):
+                continue
+    guess = charset_normalizer.from_bytes(body[:_DETECT_BYTES]).best()
+    return body.decode(guess.encoding if guess else "cp1252", errors="replace")
 
 
 def _looks_binary(body: bytes) -> bool:
@@ -217,9 +224,12 @@ def extract_text(raw: str) -> Extracted:
     )
 
 
-def extract_page(body: bytes, *, mode: Mode = "auto") -> Extracted:
-    """Decode, extract and sanity-check one page; raise PageRejected if it is no article."""
-    text = decode(body)
+def extract_page(body: bytes, *, mode: Mode = "auto", charset: str | None = None) -> Extracted:
+    """Decode, extract and sanity-check one page; raise PageRejected if it is no article.
+
+    ``charset`` is the encoding the server declared, if the page came over HTTP.
+    """
+    text = decode(body, declared=charset)
     kind = sniff_format(text) if mode == "auto" else mode
     extracted = extract_html(text) if kind == "html" else extract_text(text)
     words = len(extracted.text.split())

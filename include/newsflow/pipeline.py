@@ -1,4 +1,4 @@
-"""One partition end to end: acquire -> extract -> enrich -> stage -> publish.
+"""One partition end to end: fetch -> extract -> enrich -> stage -> publish.
 
 These are the functions the DAG's tasks and ``newsflow run`` call, with plain
 arguments and JSON-able results (paths and counts, never page bodies), so a
@@ -19,11 +19,22 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from newsflow import __version__, store
-from newsflow.acquire import RawPage, fetcher_for
+from newsflow.acquire import (
+    FetchFailure,
+    RawArchive,
+    RawPage,
+    WebCrawler,
+    canonical_or_none,
+    fetcher_for,
+    write_failures,
+)
+from newsflow.discover import Entry
 from newsflow.enrich import find_entities
 from newsflow.extract import EXTRACTOR_VERSION, Extracted, PageRejected, extract_page
+from newsflow.http import HttpClient, Response
 from newsflow.settings import Settings
 from newsflow.sources import Source, load_sources
+from newsflow.warc import ArchivedResponse, WarcWriter, read_responses
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +57,8 @@ class StagedPartition:
     reject_reasons: dict[str, int] = field(default_factory=dict)
     models: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    #: What fetching cost (web sources): ``FetchStats.as_row()``.
+    fetch: dict[str, int | str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -98,13 +111,14 @@ def _reject_row(page: RawPage, stage: str, reason: str, detail: str) -> dict:
 
 
 def _article_row(page: RawPage, extracted: Extracted, first_seen: dict, now: dt.datetime) -> dict:
-    aid = article_id(page.source, page.raw_ref, extracted.canonical_url)
+    canonical = canonical_or_none(extracted.canonical_url or page.final_url or page.url)
+    aid = article_id(page.source, page.raw_ref, canonical)
     content_hash = _hash(extracted.text)
     seen_hash, seen_at = first_seen.get(aid, (None, None))
     return {
         "article_id": aid,
         "url": page.url or extracted.canonical_url,
-        "canonical_url": extracted.canonical_url,
+        "canonical_url": canonical,
         "title": extracted.title,
         "author": extracted.author,
         "published_at": extracted.published,
@@ -140,10 +154,12 @@ class _BatchProcessor:
         for page in pages:
             self.staged.pages_in += 1
             if page.body is None:
-                rejects.append(_reject_row(page, "fetch", "unreadable", page.error or ""))
+                reason = page.reason or "unreadable"
+                rejects.append(_reject_row(page, "fetch", reason, page.error or ""))
                 continue
             try:
-                row = _article_row(page, extract_page(page.body), self.first_seen, now)
+                extracted = extract_page(page.body, charset=page.charset)
+                row = _article_row(page, extracted, self.first_seen, now)
             except PageRejected as e:
                 rejects.append(_reject_row(page, e.stage, e.reason, e.detail))
                 continue
@@ -189,14 +205,158 @@ def _batched(pages: Iterator[RawPage], size: int) -> Iterator[list[RawPage]]:
         yield batch
 
 
+def _raw_archive(settings: Settings, source: Source, day: dt.date) -> RawArchive:
+    warc = store.raw_archive(settings.warehouse, source.id, day)
+    return RawArchive(
+        warc=warc,
+        failures=warc.with_name(store.FAILURES_FILE),
+        ref_name=store.raw_ref_name(settings.warehouse, warc),
+    )
+
+
+def _http_client(settings: Settings, source: Source) -> HttpClient:
+    return HttpClient(
+        user_agent=settings.user_agent,
+        allow_hosts=settings.allow_hosts,
+        read_timeout=settings.http_timeout,
+        max_body_bytes=settings.max_page_bytes,
+        max_retries=settings.http_retries,
+        per_host_delay=settings.http_delay,
+        per_host_concurrency=settings.http_concurrency,
+        state_path=store.http_state(settings.warehouse, source.id),
+    )
+
+
+def _archive(warc: WarcWriter, response: Response) -> None:
+    warc.write_response(
+        url=response.url,
+        status=response.status or 0,
+        headers=response.headers,
+        body=response.body,
+        fetched_at=response.fetched_at,
+        requested_url=response.requested_url,
+    )
+
+
+def _good_records(raw: RawArchive) -> Iterator[tuple[set[str], ArchivedResponse]]:
+    """The partition's earlier 2xx responses, each with its canonical URLs."""
+    if not raw.warc.exists():
+        return
+    for record in read_responses(raw.warc, ref_name=raw.ref_name):
+        if record.body is not None and 200 <= (record.status or 0) < 300:
+            urls = {canonical_or_none(record.url), canonical_or_none(record.requested_url)}
+            yield urls - {None}, record
+
+
+def _carry_over(raw: RawArchive, warc: WarcWriter, *, replaced: set[str]) -> None:
+    """Copy the partition's earlier responses that were not fetched anew."""
+    for urls, record in _good_records(raw):
+        if not urls & replaced:
+            warc.write_response(
+                url=record.url,
+                status=record.status,
+                headers=record.headers,
+                body=record.body,
+                fetched_at=record.fetched_at,
+                requested_url=record.requested_url,
+            )
+
+
+def _pages_to_fetch(
+    entries: list[Entry], raw: RawArchive, settings: Settings, source: Source, *, refetch: bool
+) -> list[str]:
+    """Announced pages the warehouse does not hold yet (all of them with ``refetch``)."""
+    skip: set[str | None] = set()
+    if not refetch:
+        skip = {u for urls, _ in _good_records(raw) for u in urls}
+        skip |= {canonical_or_none(u) for u in store.ingested_urls(settings.warehouse, source.id)}
+    todo = [e.url for e in entries if canonical_or_none(e.url) not in skip]
+    if len(todo) > settings.max_pages_per_run:
+        log.warning(
+            "%s: %d pages to fetch, taking the first %d; the rest wait for the next run",
+            source.id,
+            len(todo),
+            settings.max_pages_per_run,
+        )
+    return todo[: settings.max_pages_per_run]
+
+
+def fetch_partition(
+    source_id: str,
+    date: str | dt.date,
+    *,
+    run_id: str | None = None,
+    refetch: bool = False,
+    settings: Settings | None = None,
+) -> dict:
+    """Get a web source's pages for one partition into its raw archive.
+
+    The only step that touches the network. Pages announced for the date that
+    no earlier run ingested are fetched (all announced pages with
+    ``refetch``), at most ``max_pages_per_run``; every response goes into the
+    partition's WARC, every failure into the list beside it. Archive sources
+    need no fetching. Returns what ``stage_partition`` needs: ids and counts.
+    """
+    settings = settings or Settings.from_env()
+    day = _as_date(date)
+    source = _source(settings, source_id)
+    fetched = {"source": source.id, "date": day.isoformat(), "run_id": run_id, "fetch": {}}
+    if source.kind == "archive":
+        return fetched
+    started = time.perf_counter()
+    raw = _raw_archive(settings, source, day)
+    failures: list[FetchFailure] = []
+    with _http_client(settings, source) as client:
+        cache = store.discovery_cache(settings.warehouse, source.id)
+        crawler = WebCrawler(source, client, cache_dir=cache)
+        entries = crawler.discover(day)
+        todo = _pages_to_fetch(entries, raw, settings, source, refetch=refetch)
+        replaced: set[str] = set()
+        with WarcWriter(raw.warc, ref_name=raw.ref_name) as warc:
+            for response in crawler.fetch(todo):
+                if response.not_modified:
+                    continue  # unchanged: the copy the archive holds is carried over
+                if response.status is None:
+                    reason, detail = response.error or "unknown", response.detail or ""
+                    failures.append(FetchFailure(response.requested_url, reason, detail))
+                    continue
+                _archive(warc, response)
+                replaced.add(canonical_or_none(response.requested_url))
+            _carry_over(raw, warc, replaced=replaced)
+        discovery = raw.warc.with_name(store.DISCOVERY_FILE)
+        with WarcWriter(
+            discovery, ref_name=store.raw_ref_name(settings.warehouse, discovery)
+        ) as warc:
+            for document in crawler.documents:
+                if document.status is not None:
+                    _archive(warc, document)
+        write_failures(raw.failures, failures)
+        fetched["fetch"] = client.stats.as_row()
+    fetched["seconds_fetch"] = round(time.perf_counter() - started, 3)
+    log.info(
+        "fetched %s/%s: %d announced, %d new, %d failed, stats=%s",
+        source.id,
+        day,
+        len(entries),
+        len(todo),
+        len(failures),
+        fetched["fetch"],
+    )
+    return fetched
+
+
 def stage_partition(
     source_id: str,
     date: str | dt.date,
     *,
     run_id: str | None = None,
+    fetched: dict | None = None,
     settings: Settings | None = None,
 ) -> dict:
-    """Extract and enrich one partition into staged Parquet files; publish nothing yet."""
+    """Extract and enrich one partition into staged Parquet files; publish nothing yet.
+
+    ``fetched`` is what ``fetch_partition`` returned, for its statistics.
+    """
     settings = settings or Settings.from_env()
     day = _as_date(date)
     source = _source(settings, source_id)
@@ -212,7 +372,11 @@ def stage_partition(
     processor = _BatchProcessor(
         settings, staged, store.first_seen(settings.warehouse, source.id, day)
     )
-    fetcher = fetcher_for(source, max_page_bytes=settings.max_page_bytes)
+    fetcher = fetcher_for(
+        source,
+        max_page_bytes=settings.max_page_bytes,
+        raw=_raw_archive(settings, source, day) if source.kind != "archive" else None,
+    )
     reasons: Counter[str] = Counter()
     with store.PartitionWriter(staging) as writer:
         for batch in _batched(fetcher.pages(day), settings.page_batch_size):
@@ -229,6 +393,9 @@ def stage_partition(
             reasons.update(f"{r['stage']}/{r['reason']}" for r in rejects)
     staged.reject_reasons = dict(reasons)
     staged.seconds = {k: round(v, 3) for k, v in processor.timer.items()}
+    if fetched:
+        staged.fetch = fetched.get("fetch") or {}
+        staged.seconds["fetch"] = fetched.get("seconds_fetch", 0.0)
     log.info(
         "staged %s/%s: pages_in=%d articles=%d rejects=%d entities=%d seconds=%s",
         source.id,
@@ -266,11 +433,12 @@ def publish_partition(staged: dict, *, settings: Settings | None = None) -> dict
             "entities": result.entities,
             **{
                 f"seconds_{k}": result.seconds.get(k, 0.0)
-                for k in ("extract", "enrich", "write", "publish")
+                for k in ("fetch", "extract", "enrich", "write", "publish")
             },
             "pipeline_version": PIPELINE_VERSION,
             "extractor_version": EXTRACTOR_VERSION,
             "models": ",".join(result.models),
+            **result.fetch,
         },
     )
     log.info("published %s/%s (run %s)", result.source, day, result.run_id)
@@ -283,11 +451,17 @@ def refresh_catalog(*, settings: Settings | None = None) -> bool:
     return store.ensure_catalog(settings.warehouse)
 
 
-def run_partition(source_id: str, date: str | dt.date, *, settings: Settings | None = None) -> dict:
-    """Stage, publish and catalog one partition: what the DAG does for one source."""
+def run_partition(
+    source_id: str,
+    date: str | dt.date,
+    *,
+    refetch: bool = False,
+    settings: Settings | None = None,
+) -> dict:
+    """Fetch, stage, publish and catalog one partition: what the DAG does for one source."""
     settings = settings or Settings.from_env()
-    result = publish_partition(
-        stage_partition(source_id, date, settings=settings), settings=settings
-    )
+    fetched = fetch_partition(source_id, date, refetch=refetch, settings=settings)
+    staged = stage_partition(source_id, date, fetched=fetched, settings=settings)
+    result = publish_partition(staged, settings=settings)
     refresh_catalog(settings=settings)
     return result

@@ -29,6 +29,11 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
         "User-Agent sent by the HTTP fetcher",
     ),
     "NEWSFLOW_ALLOW_HOSTS": ("", "private/loopback hosts or CIDRs the fetcher may reach"),
+    "NEWSFLOW_HTTP_DELAY": ("1.0", "seconds between requests to one host (or its Crawl-delay)"),
+    "NEWSFLOW_HTTP_CONCURRENCY": ("2", "requests in flight per host"),
+    "NEWSFLOW_HTTP_TIMEOUT": ("30", "read timeout in seconds (connect: 10)"),
+    "NEWSFLOW_HTTP_RETRIES": ("3", "retries of a transient failure (backoff with jitter)"),
+    "NEWSFLOW_MAX_PAGES_PER_RUN": ("500", "pages a web source fetches per partition run at most"),
 }
 
 
@@ -55,6 +60,11 @@ class Settings:
     max_page_bytes: int = 10_000_000
     user_agent: str = ""
     allow_hosts: tuple[str, ...] = ()
+    http_delay: float = 1.0
+    http_concurrency: int = 2
+    http_timeout: float = 30.0
+    http_retries: int = 3
+    max_pages_per_run: int = 500
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -72,4 +82,9 @@ class Settings:
             max_page_bytes=int(get("NEWSFLOW_MAX_PAGE_BYTES")),
             user_agent=get("NEWSFLOW_USER_AGENT"),
             allow_hosts=tuple(h for h in get("NEWSFLOW_ALLOW_HOSTS").split(",") if h.strip()),
+            http_delay=float(get("NEWSFLOW_HTTP_DELAY")),
+            http_concurrency=int(get("NEWSFLOW_HTTP_CONCURRENCY")),
+            http_timeout=float(get("NEWSFLOW_HTTP_TIMEOUT")),
+            http_retries=int(get("NEWSFLOW_HTTP_RETRIES")),
+            max_pages_per_run=int(get("NEWSFLOW_MAX_PAGES_PER_RUN")),
         )

@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 
 CATALOG = "newsflow.duckdb"
 STAGING = "_staging"
+RAW = "raw"
+RAW_FILE = "pages.warc.gz"
+FAILURES_FILE = "failures.jsonl"
+DISCOVERY_FILE = "discovery.warc.gz"
 PARTITION_FILE = "data.parquet"
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -95,6 +99,18 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("pipeline_version", pa.string()),
             ("extractor_version", pa.string()),
             ("models", pa.string()),
+            # What fetching cost (web sources; zero for archives): see newsflow.http.
+            ("seconds_fetch", pa.float64()),
+            ("http_fetches", pa.int32()),
+            ("http_requests", pa.int32()),
+            ("http_bytes_received", pa.int64()),
+            ("http_retries", pa.int32()),
+            ("http_robots_fetches", pa.int32()),
+            ("http_robots_refused", pa.int32()),
+            ("http_blocked", pa.int32()),
+            ("http_not_modified", pa.int32()),
+            ("http_errors", pa.int32()),
+            ("http_status_counts", pa.string()),
         ]
     ),
 }
@@ -171,6 +187,49 @@ def append_run(root: Path, source: str, date: dt.date, run_row: Mapping[str, obj
     _replace(staged, staged.with_name(f"{name}.parquet"))
 
 
+def raw_archive(root: Path, source: str, date: dt.date) -> Path:
+    """The partition's raw archive: every response its fetches got, as one WARC."""
+    return (
+        root / RAW / f"source={validate_source_id(source)}" / f"date={date.isoformat()}" / RAW_FILE
+    )
+
+
+def raw_ref_name(root: Path, path: Path) -> str:
+    """How ``raw_ref`` names a file of the warehouse: its path relative to the root."""
+    return path.relative_to(root).as_posix()
+
+
+def discovery_cache(root: Path, source: str) -> Path:
+    """Per source, the last copy of each feed or sitemap (read again on a 304)."""
+    return root / RAW / f"source={validate_source_id(source)}" / "_discovery"
+
+
+def http_state(root: Path, source: str) -> Path:
+    """Where a source's conditional-GET validators (ETag, Last-Modified) persist."""
+    return root / RAW / f"source={validate_source_id(source)}" / "http-validators.json"
+
+
+def ingested_urls(root: Path, source: str) -> set[str]:
+    """URLs (and canonical URLs) of every page of ``source`` already processed.
+
+    Articles and pages rejected after they were fetched count; pages whose
+    fetch failed do not, so they are tried again on the next run.
+    """
+    folder = f"source={validate_source_id(source)}"
+    queries, params = [], []
+    if _has_files(root, "articles", source):
+        queries.append("SELECT unnest([url, canonical_url]) FROM read_parquet(?)")
+        params.append((root / "articles" / folder / "*" / "*.parquet").as_posix())
+    if _has_files(root, "rejects", source):
+        queries.append("SELECT url FROM read_parquet(?) WHERE stage <> 'fetch'")
+        params.append((root / "rejects" / folder / "*" / "*.parquet").as_posix())
+    if not queries:
+        return set()
+    with duckdb.connect() as con:
+        rows = con.execute(" UNION ".join(queries), params).fetchall()
+    return {url for (url,) in rows if url}
+
+
 def first_seen(root: Path, source: str, date: dt.date) -> dict[str, tuple[str, dt.datetime]]:
     """``article_id -> (content_hash, ingested_at)`` of the published partition, if any.
 
@@ -195,8 +254,9 @@ def _view_sql(root: Path, table: str) -> str:
     )
 
 
-def _has_files(root: Path, table: str) -> bool:
-    return next((root / table).glob("*/*/*.parquet"), None) is not None
+def _has_files(root: Path, table: str, source: str | None = None) -> bool:
+    folder = root / table / f"source={source}" if source else root / table
+    return next(folder.glob("*/*.parquet" if source else "*/*/*.parquet"), None) is not None
 
 
 def _fingerprint(sql: str) -> str:

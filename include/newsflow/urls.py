@@ -1,0 +1,203 @@
+"""URL canonicalisation: one spelling per page, so one article id per page.
+
+The same story reaches us as ``HTTP://News.Example:80/a/../story?utm_source=x#top``
+from a feed and as ``http://news.example/story`` from a sitemap. Article ids are
+a hash of the canonical URL, and "already ingested?" is a lookup on it, so every
+spelling must collapse to one string. The rules are the safe ones of RFC 3986
+section 6 (case, default ports, dot segments, percent-encoding) plus the
+removal of parameters that only track the reader (``utm_*``, click ids,
+session ids), which never change the page served.
+
+Everything here is pure: no network, no state.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
+
+import idna
+from lxml import etree
+from lxml import html as lxml_html
+
+#: Query parameters that identify the reader or the campaign, not the page.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "gclsrc",
+        "dclid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "yclid",
+        "_ga",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "ref_src",
+        "jsessionid",
+        "phpsessid",
+        "sid",
+        "sessionid",
+    }
+)
+#: Query parameter prefixes that always track (Google Analytics campaigns).
+TRACKING_PREFIXES = ("utm_",)
+WEB_SCHEMES = ("http", "https")
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_SUB_DELIMS = "!$&'()*+,;="
+# Characters left as they are (everything else is percent-encoded as UTF-8).
+_PATH_SAFE = _UNRESERVED | frozenset(_SUB_DELIMS + ":@/")
+# In query keys and values '&' and '=' are separators, so they stay encoded.
+_QUERY_SAFE = _UNRESERVED | frozenset("!$'()*+,;:@/?")
+_HEX = frozenset("0123456789abcdefABCDEF")
+_SESSION_PATH_PARAM = re.compile(r";(?:jsessionid|phpsessid|sid|sessionid)=[^/;?]*", re.I)
+
+
+class InvalidURL(ValueError):
+    """The string is not an absolute http(s) URL we can canonicalise."""
+
+
+def canonicalize(url: str) -> str:
+    """The canonical spelling of the absolute http(s) ``url``.
+
+    Raises :class:`InvalidURL` for other schemes, a missing host, a bad port or
+    a host that is not valid IDNA. User info (``user:pass@``) is dropped: it
+    never selects a different page and must not end up in the warehouse.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as e:
+        raise InvalidURL(f"unparsable URL {url!r}: {e}") from e
+    scheme = parts.scheme.lower()
+    if scheme not in WEB_SCHEMES:
+        raise InvalidURL(f"not an http(s) URL: {url!r}")
+    host = _canonical_host(parts, url)
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    path = _SESSION_PATH_PARAM.sub("", parts.path)
+    path = remove_dot_segments(_normalize_escapes(path, _PATH_SAFE)) or "/"
+    if not path.startswith("/"):
+        path = "/" + path
+    return urlunsplit((scheme, netloc, path, _canonical_query(parts.query), ""))
+
+
+def is_tracking_param(name: str) -> bool:
+    """Whether a query parameter name only tracks the reader or the campaign."""
+    name = name.lower()
+    return name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIXES)
+
+
+def remove_dot_segments(path: str) -> str:
+    """RFC 3986 section 5.2.4: resolve ``.`` and ``..`` segments of a path."""
+    output: list[str] = []
+    segments = path.split("/")
+    for index, segment in enumerate(segments):
+        last = index == len(segments) - 1
+        if segment == ".":
+            if last:
+                output.append("")
+        elif segment == "..":
+            if len(output) > 1:
+                output.pop()
+            if last:
+                output.append("")
+        else:
+            output.append(segment)
+    return "/".join(output)
+
+
+def canonical_from_html(html: str | bytes, base_url: str) -> str | None:
+    """The page's declared canonical URL, canonicalised, or None.
+
+    ``<link rel="canonical">`` wins over ``<meta property="og:url">``; both are
+    resolved against ``<base href>`` if the page has one, else ``base_url``.
+    Only http(s) results are accepted: a ``javascript:`` or ``data:`` canonical
+    is ignored rather than trusted.
+    """
+    try:
+        tree = lxml_html.fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+    base = _document_base(tree, base_url)
+    candidates = [
+        *(
+            link.get("href", "")
+            for link in tree.iter("link")
+            if "canonical" in (link.get("rel") or "").lower().split()
+        ),
+        *(
+            meta.get("content", "")
+            for meta in tree.iter("meta")
+            if (meta.get("property") or "").strip().lower() == "og:url"
+        ),
+    ]
+    for candidate in candidates:
+        if candidate.strip():
+            try:
+                return canonicalize(urljoin(base, candidate.strip()))
+            except InvalidURL:
+                continue
+    return None
+
+
+def _document_base(tree: lxml_html.HtmlElement, base_url: str) -> str:
+    for base in tree.iter("base"):
+        href = (base.get("href") or "").strip()
+        if href:
+            resolved = urljoin(base_url, href)
+            if urlsplit(resolved).scheme.lower() in WEB_SCHEMES:
+                return resolved
+    return base_url
+
+
+def _canonical_host(parts: SplitResult, url: str) -> str:
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise InvalidURL(f"URL without a host: {url!r}")
+    if ":" in host:  # IPv6 literal; hostname already lower-cased it
+        return f"[{host}]"
+    if host.isascii():
+        return host.lower()
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError as e:
+        raise InvalidURL(f"host {host!r} is not valid IDNA: {e}") from e
+
+
+def _canonical_query(query: str) -> str:
+    kept: list[tuple[str, str | None]] = []
+    for pair in query.split("&"):
+        if not pair:
+            continue
+        key, sep, value = pair.partition("=")
+        if is_tracking_param(_normalize_escapes(key, _QUERY_SAFE)):
+            continue
+        normal_value = _normalize_escapes(value, _QUERY_SAFE) if sep else None
+        kept.append((_normalize_escapes(key, _QUERY_SAFE), normal_value))
+    kept.sort(key=lambda item: item[0])  # stable: repeated keys keep their order
+    return "&".join(key if value is None else f"{key}={value}" for key, value in kept)
+
+
+def _normalize_escapes(component: str, safe: frozenset[str]) -> str:
+    """Decode escaped unreserved characters, upper-case the other escapes, escape the rest."""
+    out: list[str] = []
+    index = 0
+    while index < len(component):
+        char = component[index]
+        escape = component[index + 1 : index + 3]
+        if char == "%" and len(escape) == 2 and set(escape) <= _HEX:
+            decoded = chr(int(escape, 16))
+            out.append(decoded if decoded in _UNRESERVED else "%" + escape.upper())
+            index += 3
+            continue
+        if char in safe:
+            out.append(char)
+        else:
+            out.extend(f"%{byte:02X}" for byte in char.encode("utf-8", "surrogatepass"))
+        index += 1
+    return "".join(out)
