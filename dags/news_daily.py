@@ -16,6 +16,13 @@ the `articles`, `entities`, `rejects` and `runs` partitions for
   feeds, sitemaps, URL lists); it runs in the `newsflow_fetch` pool, which
   caps how many sources crawl at once, and keeps every response in the raw
   archive (WARC) that `stage` reads. For archive sources it is a no-op.
+* `cluster_stories` then groups the day's articles of all sources into
+  stories (exact and near duplicates), and `check_quality` checks each
+  source's partition (volume against its trailing average, empty text,
+  missing dates, reject and duplicate rates), writing the `quality` table and
+  failing on a failed check (it does not retry: the data will not change).
+* `refresh_catalog` runs whatever happened before it; a failed source or check
+  still fails the DAG run, through `fail_run_if_a_task_failed`.
 * Tasks hand each other a staging path and counts, never page bodies.
 * The business logic lives in the `newsflow` package; this file only wires it.
 """
@@ -25,7 +32,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pendulum
-from airflow.sdk import Asset, CronDataIntervalTimetable, dag, get_current_context, task, task_group
+from airflow.sdk import (
+    Asset,
+    CronDataIntervalTimetable,
+    chain,
+    dag,
+    get_current_context,
+    task,
+    task_group,
+)
 
 WAREHOUSE = Asset("newsflow://warehouse/articles")
 #: Caps how many sources crawl the web at once (``airflow pools set newsflow_fetch 4 ...``).
@@ -73,9 +88,17 @@ def news_daily() -> None:
 
         @task(pool=FETCH_POOL)
         def fetch(source_id: str) -> dict:
+            from airflow.sdk.exceptions import AirflowFailException
+
+            from newsflow.acquire import DiscoveryFailed
             from newsflow.pipeline import fetch_partition
 
-            return fetch_partition(source_id, _partition_date(), run_id=_run_id(source_id))
+            try:
+                return fetch_partition(source_id, _partition_date(), run_id=_run_id(source_id))
+            except DiscoveryFailed as e:
+                if e.transient:
+                    raise  # retried with backoff
+                raise AirflowFailException(str(e)) from e
 
         @task
         def stage(fetched: dict) -> dict:
@@ -96,14 +119,41 @@ def news_daily() -> None:
 
         publish(stage(fetch(source_id)))
 
+    @task(trigger_rule="all_done")
+    def cluster_stories() -> dict:
+        """Group the day's articles of every source into stories (duplicates)."""
+        from newsflow.pipeline import cluster_stories
+
+        return cluster_stories(_partition_date())
+
+    @task(retries=0)
+    def check_quality(source_id: str) -> dict:
+        """Volume, empty text, missing dates, rejects, duplicates; fails on a failed check."""
+        from newsflow.pipeline import check_quality
+
+        return check_quality(source_id, _partition_date())
+
     @task(trigger_rule="all_done", outlets=[WAREHOUSE])
     def refresh_catalog() -> bool:
-        """Create catalog views when new; runs even if a source failed."""
+        """Create catalog views when new; runs even if a source or a check failed."""
         from newsflow.pipeline import refresh_catalog
 
         return refresh_catalog()
 
-    partition.expand(source_id=list_sources()) >> refresh_catalog()
+    @task(trigger_rule="one_failed", retries=0)
+    def fail_run_if_a_task_failed() -> None:
+        """The catalog task runs whatever happened, so it cannot say the run failed."""
+        raise RuntimeError("a source or a check of this run failed: see the failed tasks")
+
+    sources = list_sources()
+    steps = [
+        partition.expand(source_id=sources),
+        cluster_stories(),
+        check_quality.expand(source_id=sources),
+        refresh_catalog(),
+    ]
+    chain(*steps)
+    steps >> fail_run_if_a_task_failed()
 
 
 news_daily()

@@ -13,6 +13,7 @@ import pytest
 from conftest import ROOT, SAMPLE_ARCHIVE
 from newsflow import store
 from newsflow.pipeline import archive_dates
+from newsflow.views import load_cookbook
 
 pytestmark = pytest.mark.slow
 
@@ -115,10 +116,18 @@ def test_known_entities_are_present_with_valid_offsets(con):
         FROM entities e JOIN articles a USING (article_id, source, date)
     """).fetchall()
     )
-    for page in (p for p in MANIFEST if p["expect"] == "article"):
-        key = page["source"] + "/" + page["path"].split("/", 1)[1]
-        for entity in page["entities"]:
-            assert (key, entity["text"], entity["label"]) in found, (key, entity)
+    texts = {(key, text) for key, text, _ in found}
+    expected = [
+        (page["source"] + "/" + page["path"].split("/", 1)[1], entity["text"], entity["label"])
+        for page in MANIFEST
+        if page["expect"] == "article"
+        for entity in page["entities"]
+    ]
+    assert all((key, text) in texts for key, text, _ in expected)
+    # Labels are harmonised per canonical name within an article (majority vote),
+    # so a mention the model labelled alone may now carry its siblings' label.
+    same_label = sum(row in found for row in expected)
+    assert same_label >= 0.9 * len(expected), (same_label, len(expected))
     bad_offsets = con.execute("""
         SELECT count(*) FROM entities e JOIN articles a USING (article_id, source, date)
         WHERE substr(a.text, e.start_char + 1, e.end_char - e.start_char) <> e.text
@@ -152,3 +161,28 @@ def test_readme_example_queries_run_on_the_sample_warehouse(con):
     assert len(queries) >= 3
     results = [con.execute(query).fetchall() for query in queries]
     assert results[0] and results[1]  # who is mentioned most; who appears with whom
+
+
+def test_one_label_per_canonical_name_within_an_article(con):
+    mixed = con.execute("""
+        SELECT article_id, canonical FROM entities
+        GROUP BY ALL HAVING count(DISTINCT label) > 1
+    """).fetchall()
+    assert mixed == []
+
+
+def test_every_partition_was_checked_for_quality(con):
+    checks = con.execute("""
+        SELECT source, date, count(*), count(*) FILTER (WHERE status = 'fail')
+        FROM quality GROUP BY ALL
+    """).fetchall()
+    assert len(checks) == len({(p["source"], p["date"]) for p in MANIFEST})
+    assert {(n, failed) for _, _, n, failed in checks} == {(5, 0)}
+
+
+@pytest.mark.parametrize("query", load_cookbook(), ids=lambda q: q.name)
+def test_cookbook_queries_answer_on_the_sample_warehouse(con, query):
+    """Every cookbook query runs in the catalog analysts open (views included)."""
+    rows = con.execute(query.sql).fetchall()
+    if query.name not in {"mentioned-with-xi-jinping-this-month", "same-story-sources"}:
+        assert rows, query.question  # the sample has people, organisations and rejects

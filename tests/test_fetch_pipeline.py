@@ -204,14 +204,16 @@ def test_sitemap_index_and_url_list_sources(news_server, tmp_path, monkeypatch):
 def test_loopback_is_refused_unless_allowed(web, monkeypatch):
     site, _ = web
     monkeypatch.delenv("NEWSFLOW_ALLOW_HOSTS")
-    with pytest.raises(DiscoveryFailed, match="blocked_address"):
+    with pytest.raises(DiscoveryFailed, match="blocked_address") as refused:
         run_partition("gazette", DAY)
     assert site.hits("/rss.xml") == 0 and site.seen == []
+    assert not refused.value.transient  # waiting will not change the address
 
 
 def test_a_feed_that_is_down_fails_the_fetch_so_it_is_retried(web):
     site, root = web
     site.routes["/rss.xml"] = Reply(503, b"down for maintenance")
-    with pytest.raises(DiscoveryFailed, match="http_503"):
+    with pytest.raises(DiscoveryFailed, match="http_503") as down:
         run_partition("gazette", DAY)
+    assert down.value.transient
     assert not store.partition_dir(root, "articles", "gazette", DAY).exists()

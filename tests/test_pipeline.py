@@ -114,3 +114,73 @@ def test_an_analyst_holding_the_catalog_open_does_not_fail_a_run(archive, wareho
     finally:
         holder.kill()
     assert result["articles"] == 1
+
+
+def two_sources(tmp_path, monkeypatch, pages: dict[str, dict[str, dict[str, str]]]) -> None:
+    """A registry of archive sources ``{source: {date: {file: html}}}``."""
+    entries = []
+    for source, dates in pages.items():
+        for date, files in dates.items():
+            folder = tmp_path / "archive" / source / f"date={date}"
+            folder.mkdir(parents=True)
+            for name, html in files.items():
+                (folder / name).write_text(html)
+        entries.append(
+            f"  - id: {source}\n    name: {source}\n    kind: archive\n    path: archive/{source}\n"
+        )
+    (tmp_path / "sources.yaml").write_text("sources:\n" + "".join(entries))
+    monkeypatch.setenv("NEWSFLOW_SOURCES", str(tmp_path / "sources.yaml"))
+
+
+def test_the_same_story_on_two_sites_is_one_cluster(tmp_path, monkeypatch, warehouse):
+    wire = article_html(title="Bridge to be rebuilt", paragraphs=STORY)
+    edited = article_html(
+        title="Lisbon will rebuild its harbour bridge",  # another headline, one line cut
+        paragraphs=[*STORY[:3], *STORY[4:]],
+        author="Ana Costa",
+    )
+    other = article_html(title="Ferry fares frozen", paragraphs=[*STORY[::-1][:2], "x " * 90])
+    two_sources(
+        tmp_path,
+        monkeypatch,
+        {
+            "gazette": {DAY: {"bridge.html": wire}},
+            "herald": {DAY: {"b.html": edited, "o.html": other}},
+        },
+    )
+    run_partition("gazette", DAY)
+    run_partition("herald", DAY)
+    with store.connect(warehouse) as con:
+        rows = con.execute(
+            "SELECT source, title, cluster_id, duplicate_of, article_id FROM articles "
+            "ORDER BY source"
+        ).fetchall()
+        stories = con.execute("SELECT count(*) FROM story_clusters").fetchone()[0]
+    (_, _, first_cluster, first_dup, first_id), *rest = rows
+    copy = next(r for r in rest if r[1].startswith("Lisbon"))
+    assert first_cluster == first_id and first_dup is None  # the first one seen leads
+    assert copy[2] == first_id and copy[3] == first_id
+    assert stories == 2  # the wire story (twice) and the ferry story
+
+
+def test_a_sudden_drop_in_volume_is_reported(tmp_path, monkeypatch, warehouse):
+    days = [f"2026-11-{d:02d}" for d in range(10, 15)]
+    normal = {
+        f"story-{n}.html": article_html(
+            title=f"Story {n}", paragraphs=[f"Story {n} {p}" for p in STORY]
+        )
+        for n in range(6)
+    }
+    pages = {day: {f"{day}-{name}": html for name, html in normal.items()} for day in days[:-1]}
+    pages[days[-1]] = {"only.html": article_html(title="Alone", paragraphs=STORY)}
+    two_sources(tmp_path, monkeypatch, {"gazette": pages})
+    for day in days:
+        result = run_partition("gazette", day)
+    assert result["quality"]["volume"] == "fail"  # 1 article against a usual 6
+    with store.connect(warehouse) as con:
+        [(status, message)] = con.execute(
+            "SELECT status, message FROM quality WHERE check_name = 'volume' AND date = ?",
+            [days[-1]],
+        ).fetchall()
+    assert status == "fail"
+    assert message.startswith("gazette 2026-11-14: 1 article") and "6.0" in message

@@ -124,8 +124,36 @@ class DiscoveryFailed(RuntimeError):
     """The source's feed or sitemap could not be read: nothing to fetch.
 
     Raised, not turned into rejects, so the orchestrator retries the fetch
-    later (a site down for an hour should not cost a day of news).
+    later (a site down for an hour should not cost a day of news) when
+    ``transient``; a refused address, a 404 or a document that is no feed
+    will not mend by waiting.
     """
+
+    def __init__(self, message: str, *, transient: bool) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+#: Fetch errors that waiting will not mend (see ``newsflow.http``).
+_PERMANENT_ERRORS = frozenset(
+    {
+        "scheme",
+        "invalid_url",
+        "blocked_address",
+        "robots_disallowed",
+        "too_large",
+        "too_many_redirects",
+        "unsupported_encoding",
+    }
+)
+
+
+def is_transient(error: str) -> bool:
+    """Whether a fetch error may go away on a later try (5xx, 429, timeouts, ...)."""
+    if error.startswith("http_"):
+        status = int(error.removeprefix("http_"))
+        return status >= 500 or status in (408, 429)
+    return error not in _PERMANENT_ERRORS
 
 
 @dataclass(frozen=True)
@@ -189,7 +217,8 @@ class WebCrawler:
                 found, children = parse_document(body, base_url=current)
             except FeedError as e:
                 if depth == 0:
-                    raise DiscoveryFailed(f"{self.source.id}: {current}: {e}") from e
+                    message = f"{self.source.id}: {current}: {e}"
+                    raise DiscoveryFailed(message, transient=False) from e
                 log.warning("%s: %s is not a feed or sitemap: %s", self.source.id, current, e)
                 continue
             entries += found
@@ -211,7 +240,7 @@ class WebCrawler:
         if response.error:
             problem = f"{self.source.id}: cannot get {url}: {response.error} {response.detail}"
             if required:
-                raise DiscoveryFailed(problem.strip())
+                raise DiscoveryFailed(problem.strip(), transient=is_transient(response.error))
             log.warning("%s", problem)
             return None
         if response.not_modified:

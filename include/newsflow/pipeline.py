@@ -18,7 +18,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from newsflow import __version__, store
+import pyarrow as pa
+
+from newsflow import __version__, dedupe, quality, store
 from newsflow.acquire import (
     FetchFailure,
     RawArchive,
@@ -134,6 +136,9 @@ def _article_row(page: RawPage, extracted: Extracted, first_seen: dict, now: dt.
         "entity_count": 0,
         "ingested_at": seen_at if seen_hash == content_hash else now,
         "raw_ref": page.raw_ref,
+        "fingerprint": dedupe.fingerprint(extracted.text),
+        "cluster_id": None,  # set by cluster_stories once every source of the date is in
+        "duplicate_of": None,
     }
 
 
@@ -445,6 +450,89 @@ def publish_partition(staged: dict, *, settings: Settings | None = None) -> dict
     return result.to_dict()
 
 
+def cluster_stories(date: str | dt.date, *, settings: Settings | None = None) -> dict:
+    """Group the date's articles, every source together, into stories.
+
+    Runs once all sources of the date are published, so the same wire story
+    on five sites lands in one cluster; earlier stories of the trailing
+    ``dedupe_days`` count as known, so a story repeated a day later is a
+    duplicate too. Each partition whose clusters changed is rewritten
+    atomically; an identical re-run rewrites nothing.
+    """
+    settings = settings or Settings.from_env()
+    day = _as_date(date)
+    since = day - dt.timedelta(days=settings.dedupe_days)
+    columns = "article_id, content_hash, fingerprint, ingested_at, date"
+    with store.open_views(settings.warehouse) as con:
+        rows = con.execute(
+            f"SELECT {columns} FROM articles WHERE date BETWEEN ? AND ?", [since, day]
+        ).fetchall()
+    keys = [dedupe.ArticleKey(*row) for row in rows]
+    assignments = dedupe.assign_clusters(
+        [k for k in keys if k.date == day], [k for k in keys if k.date != day]
+    )
+    rewritten = [
+        source
+        for source in store.partitions_of_date(settings.warehouse, "articles", day)
+        if _apply_clusters(settings, source, day, assignments)
+    ]
+    duplicates = sum(1 for a in assignments.values() if a.duplicate_of)
+    log.info(
+        "clustered %s: %d articles, %d duplicates of earlier ones; rewrote %s",
+        day,
+        len(assignments),
+        duplicates,
+        rewritten or "nothing",
+    )
+    return {"date": day.isoformat(), "articles": len(assignments), "duplicates": duplicates}
+
+
+def _apply_clusters(
+    settings: Settings, source: str, day: dt.date, assignments: dict[str, dedupe.Assignment]
+) -> bool:
+    """Write the clusters into one articles partition; False if nothing changed."""
+    table = store.read_partition(settings.warehouse, "articles", source, day)
+    ids = table.column("article_id").to_pylist()
+    found = [assignments.get(aid) for aid in ids]
+    cluster = [a.cluster_id if a else aid for a, aid in zip(found, ids, strict=True)]
+    duplicate_of = [a.duplicate_of if a else None for a in found]
+    if (
+        table.column("cluster_id").to_pylist() == cluster
+        and table.column("duplicate_of").to_pylist() == duplicate_of
+    ):
+        return False
+    for name, values in (("cluster_id", cluster), ("duplicate_of", duplicate_of)):
+        table = table.set_column(
+            table.schema.get_field_index(name), name, pa.array(values, pa.string())
+        )
+    store.replace_partition(settings.warehouse, "articles", source, day, table)
+    return True
+
+
+def check_quality(
+    source_id: str,
+    date: str | dt.date,
+    *,
+    strict: bool = True,
+    settings: Settings | None = None,
+) -> dict:
+    """Run the data-quality checks on a published partition and keep their results.
+
+    Results land in the ``quality`` table whatever they say; then, if
+    ``strict``, a failed check raises ``quality.QualityCheckFailed`` naming
+    source, date and figure (the DAG's task fails; warnings only log).
+    """
+    settings = settings or Settings.from_env()
+    day = _as_date(date)
+    with store.open_views(settings.warehouse) as con:
+        results = quality.run_checks(con, source_id, day, settings.quality)
+    rows = quality.quality_rows(results, checked_at=dt.datetime.now(dt.UTC))
+    store.replace_partition(settings.warehouse, "quality", source_id, day, rows)
+    if strict:
+        quality.raise_for_failures(results)
+    return {r.check: r.status for r in results}
+
+
 def refresh_catalog(*, settings: Settings | None = None) -> bool:
     """Make sure the catalog has a view per table (no-op, no lock, when it has)."""
     settings = settings or Settings.from_env()
@@ -458,10 +546,12 @@ def run_partition(
     refetch: bool = False,
     settings: Settings | None = None,
 ) -> dict:
-    """Fetch, stage, publish and catalog one partition: what the DAG does for one source."""
+    """Fetch, stage, publish, cluster, catalog and check one partition: the DAG for one source."""
     settings = settings or Settings.from_env()
     fetched = fetch_partition(source_id, date, refetch=refetch, settings=settings)
     staged = stage_partition(source_id, date, fetched=fetched, settings=settings)
     result = publish_partition(staged, settings=settings)
+    cluster_stories(date, settings=settings)
     refresh_catalog(settings=settings)
+    result["quality"] = check_quality(source_id, date, strict=False, settings=settings)
     return result

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+
+from newsflow.quality import QualityThresholds
 
 PROJECT_INCLUDE = Path(__file__).resolve().parents[1]
 
@@ -34,6 +36,11 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "NEWSFLOW_HTTP_TIMEOUT": ("30", "read timeout in seconds (connect: 10)"),
     "NEWSFLOW_HTTP_RETRIES": ("3", "retries of a transient failure (backoff with jitter)"),
     "NEWSFLOW_MAX_PAGES_PER_RUN": ("500", "pages a web source fetches per partition run at most"),
+    "NEWSFLOW_DEDUPE_DAYS": ("7", "days back a story counts as seen when clustering duplicates"),
+    "NEWSFLOW_QUALITY_THRESHOLDS": (
+        "",
+        "overrides of the data-quality thresholds, comma-separated name=value pairs",
+    ),
 }
 
 
@@ -46,6 +53,19 @@ def _parse_models(spec: str) -> dict[str, str]:
             raise ValueError(f"NEWSFLOW_NER_MODELS: expected lang=model, got {item!r}")
         models[lang.strip()] = model.strip()
     return models
+
+
+def _parse_thresholds(spec: str) -> QualityThresholds:
+    """``volume_warn_ratio=0.4,reject_rate_fail=0.8`` over the documented defaults."""
+    defaults = QualityThresholds()
+    overrides: dict[str, float | int] = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, sep, value = (part.strip() for part in item.partition("="))
+        if not sep or not hasattr(defaults, name):
+            known = ", ".join(f.name for f in fields(QualityThresholds))
+            raise ValueError(f"NEWSFLOW_QUALITY_THRESHOLDS: {item!r} is not name=value ({known})")
+        overrides[name] = type(getattr(defaults, name))(value)
+    return replace(defaults, **overrides)
 
 
 @dataclass(frozen=True)
@@ -65,6 +85,8 @@ class Settings:
     http_timeout: float = 30.0
     http_retries: int = 3
     max_pages_per_run: int = 500
+    dedupe_days: int = 7
+    quality: QualityThresholds = field(default_factory=QualityThresholds)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -87,4 +109,6 @@ class Settings:
             http_timeout=float(get("NEWSFLOW_HTTP_TIMEOUT")),
             http_retries=int(get("NEWSFLOW_HTTP_RETRIES")),
             max_pages_per_run=int(get("NEWSFLOW_MAX_PAGES_PER_RUN")),
+            dedupe_days=int(get("NEWSFLOW_DEDUPE_DAYS")),
+            quality=_parse_thresholds(get("NEWSFLOW_QUALITY_THRESHOLDS")),
         )

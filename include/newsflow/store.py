@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newsflow.sources import validate_source_id
+from newsflow.views import ANALYST_VIEWS, create_analyst_views
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,11 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("entity_count", pa.int32()),
             ("ingested_at", pa.timestamp("us", tz="UTC")),
             ("raw_ref", pa.string()),
+            # Duplicate stories (newsflow.dedupe): MinHash signature, the story's
+            # first article, and that id again unless this is the first.
+            ("fingerprint", pa.binary()),
+            ("cluster_id", pa.string()),
+            ("duplicate_of", pa.string()),
         ]
     ),
     "entities": pa.schema(
@@ -113,10 +119,23 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("http_status_counts", pa.string()),
         ]
     ),
+    # One row per data-quality check of a partition (newsflow.quality).
+    "quality": pa.schema(
+        [
+            ("check_name", pa.string()),
+            ("status", pa.string()),
+            ("value", pa.float64()),
+            ("threshold", pa.float64()),
+            ("message", pa.string()),
+            ("checked_at", pa.timestamp("us", tz="UTC")),
+        ]
+    ),
 }
 #: Tables with one file per partition, replaced on re-run. ``runs`` is a log:
 #: each run adds its own file, so the history of a partition is kept.
 REPLACED_TABLES = ("articles", "entities", "rejects")
+#: The tables the analyst views (newsflow.views) read.
+ANALYST_BASE = ("articles", "entities", "rejects")
 
 
 def partition_dir(root: Path, table: str, source: str, date: dt.date) -> Path:
@@ -175,6 +194,32 @@ def publish(staging: Path, root: Path, source: str, date: dt.date) -> None:
         final = partition_dir(root, table, source, date) / PARTITION_FILE
         _replace(staging / f"{table}.parquet", final)
     shutil.rmtree(staging, ignore_errors=True)
+
+
+def read_partition(root: Path, table: str, source: str, date: dt.date) -> pa.Table | None:
+    """A published partition file of ``table``, or None if there is none."""
+    path = partition_dir(root, table, source, date) / PARTITION_FILE
+    return pq.read_table(path) if path.exists() else None
+
+
+def replace_partition(
+    root: Path, table: str, source: str, date: dt.date, data: pa.Table | list[Mapping]
+) -> None:
+    """Write a whole partition file of ``table`` atomically (temp file, then rename)."""
+    final = partition_dir(root, table, source, date) / PARTITION_FILE
+    if not isinstance(data, pa.Table):
+        data = pa.Table.from_pylist(list(data), SCHEMAS[table])
+    staged = final.with_name(f".{final.name}.tmp")
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(data, staged)
+    _fsync(staged)
+    _replace(staged, final)
+
+
+def partitions_of_date(root: Path, table: str, date: dt.date) -> list[str]:
+    """Sources that have a published ``table`` partition for ``date``."""
+    found = (root / table).glob(f"source=*/date={date.isoformat()}/{PARTITION_FILE}")
+    return sorted(path.parent.parent.name.removeprefix("source=") for path in found)
 
 
 def append_run(root: Path, source: str, date: dt.date, run_row: Mapping[str, object]) -> None:
@@ -254,6 +299,41 @@ def _view_sql(root: Path, table: str) -> str:
     )
 
 
+def _empty_view_sql(table: str) -> str:
+    """A view with ``table``'s columns and no rows, for a table with no files yet."""
+    columns = ", ".join(
+        f"NULL::{_DUCKDB_TYPES[str(field.type)]} AS {field.name}" for field in SCHEMAS[table]
+    )
+    return (
+        f"CREATE OR REPLACE VIEW {table} AS SELECT {columns}, "
+        "NULL::VARCHAR AS source, NULL::DATE AS date WHERE false"
+    )
+
+
+_DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "int32": "INTEGER",
+    "int64": "BIGINT",
+    "double": "DOUBLE",
+    "date32[day]": "DATE",
+    "binary": "BLOB",
+    "timestamp[us, tz=UTC]": "TIMESTAMPTZ",
+}
+
+
+def open_views(root: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with every table as a view over the warehouse's files.
+
+    What the pipeline's own checks read: the same data as the catalog shows,
+    without touching the catalog file (no lock, whatever analysts hold open).
+    """
+    con = duckdb.connect()
+    for table in SCHEMAS:
+        con.execute(_view_sql(root, table) if _has_files(root, table) else _empty_view_sql(table))
+    create_analyst_views(con)
+    return con
+
+
 def _has_files(root: Path, table: str, source: str | None = None) -> bool:
     folder = root / table / f"source={source}" if source else root / table
     return next(folder.glob("*/*.parquet" if source else "*/*/*.parquet"), None) is not None
@@ -283,6 +363,10 @@ def ensure_catalog(root: Path, tables: Iterable[str] = SCHEMAS) -> bool:
     """
     catalog = root / CATALOG
     wanted = {t: _view_sql(root, t) for t in tables if _has_files(root, t)}
+    if set(ANALYST_BASE) <= wanted.keys():
+        wanted |= {
+            name: f"CREATE OR REPLACE VIEW {name} AS {body}" for name, body in ANALYST_VIEWS.items()
+        }
     try:
         current = _current_views(catalog)
         stale = {t: sql for t, sql in wanted.items() if current.get(t) != _fingerprint(sql)}

@@ -1,0 +1,140 @@
+"""Analyst views: the questions analysts ask most, answered once, in SQL.
+
+They sit in the catalog on top of the base views ``articles``, ``entities``,
+``rejects`` and ``runs`` (``source`` and ``date`` from the partition path),
+so they read the newest published partitions like everything else and cost
+nothing to keep. Each view answers one question:
+
+- ``entity_daily``: how often is each entity mentioned, per source and day,
+  in how many articles and how many distinct stories (copies of one story
+  count once in ``unique_stories``)?
+- ``entity_cooccurrence``: which entities appear together, in how many
+  articles and how many sentences? Pairs are ordered (``a < b``); only names
+  count (people, organisations, places, ...), not dates or numbers.
+- ``source_daily``: what did each source deliver per day: articles, words,
+  rejects by reason, languages, duplicates of earlier stories?
+- ``article_entities``: which entities does each article mention, how often?
+- ``story_clusters``: which sources covered the same story, and when first?
+
+``load_cookbook`` reads ``cookbook.sql``: more questions, one query each.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+log = logging.getLogger(__name__)
+
+COOKBOOK = Path(__file__).with_name("cookbook.sql")
+
+#: Co-occurrence is about names; dates and numbers next to everything would drown it.
+#: ``enrich.NAME_LABELS`` as SQL (spelled out so the views do not import spaCy; a test
+#: keeps the two equal).
+NAME_LABELS_SQL = (
+    "('EVENT', 'FAC', 'GPE', 'LAW', 'LOC', 'NORP', 'ORG', 'PERSON', 'PRODUCT', 'WORK_OF_ART')"
+)
+
+ANALYST_VIEWS: dict[str, str] = {
+    "entity_daily": """
+SELECT e.date, e.source, e.canonical, e.label,
+       count(*) AS mentions,
+       count(DISTINCT e.article_id) AS articles,
+       count(DISTINCT coalesce(a.cluster_id, e.article_id)) AS unique_stories
+FROM entities AS e
+LEFT JOIN articles AS a ON a.article_id = e.article_id AND a.source = e.source AND a.date = e.date
+GROUP BY e.date, e.source, e.canonical, e.label
+""",
+    "entity_cooccurrence": f"""
+WITH named AS (
+    SELECT date, source, article_id, canonical, any_value(label) AS label,
+           list(DISTINCT sentence) AS sentences
+    FROM entities
+    WHERE label IN {NAME_LABELS_SQL}
+    GROUP BY date, source, article_id, canonical
+)
+SELECT x.date, x.source, x.canonical AS a, y.canonical AS b,
+       x.label AS label_a, y.label AS label_b,
+       count(*) AS articles,
+       sum(len(list_intersect(x.sentences, y.sentences)))::BIGINT AS sentences
+FROM named AS x
+JOIN named AS y
+  ON x.date = y.date AND x.source = y.source AND x.article_id = y.article_id
+ AND x.canonical < y.canonical
+GROUP BY ALL
+""",
+    "source_daily": """
+WITH a AS (
+    SELECT date, source, count(*) AS articles, sum(word_count)::BIGINT AS words,
+           histogram(coalesce(language, 'unknown')) AS languages,
+           count(*) FILTER (WHERE duplicate_of IS NOT NULL) AS duplicates,
+           count(DISTINCT coalesce(cluster_id, article_id)) AS unique_stories
+    FROM articles
+    GROUP BY date, source
+), r AS (
+    SELECT date, source, count(*) AS rejects, histogram(stage || '/' || reason) AS rejects_by_reason
+    FROM rejects
+    GROUP BY date, source
+)
+SELECT coalesce(a.date, r.date) AS date, coalesce(a.source, r.source) AS source,
+       coalesce(a.articles, 0) AS articles, coalesce(a.words, 0) AS words,
+       coalesce(r.rejects, 0) AS rejects, r.rejects_by_reason, a.languages,
+       coalesce(a.duplicates, 0) AS duplicates, coalesce(a.unique_stories, 0) AS unique_stories,
+       a.duplicates / nullif(a.articles, 0) AS duplicate_rate
+FROM a FULL OUTER JOIN r ON a.date = r.date AND a.source = r.source
+""",
+    "article_entities": """
+SELECT a.article_id, a.source, a.date, a.title, a.url, e.canonical, e.label,
+       count(*) AS mentions
+FROM articles AS a
+JOIN entities AS e ON e.article_id = a.article_id AND e.source = a.source AND e.date = a.date
+GROUP BY ALL
+""",
+    "story_clusters": """
+SELECT coalesce(cluster_id, article_id) AS cluster_id,
+       count(*) AS articles,
+       list(DISTINCT source ORDER BY source) AS sources,
+       min(date) AS first_date,
+       max(date) AS last_date,
+       list(DISTINCT title ORDER BY title) FILTER (WHERE title IS NOT NULL) AS titles
+FROM articles
+GROUP BY 1
+""",
+}
+
+
+@dataclass(frozen=True)
+class CookbookQuery:
+    """One analyst question and the query that answers it."""
+
+    name: str
+    question: str
+    sql: str
+
+
+_HEADER = re.compile(r"^-- name: *(?P<name>\S+)\n-- question: *(?P<question>.+)$", re.M)
+
+
+def create_analyst_views(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create every analyst view on ``con``, which must have the base views."""
+    for name, body in ANALYST_VIEWS.items():
+        con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {body}')
+    log.debug("created analyst views %s", sorted(ANALYST_VIEWS))
+
+
+def load_cookbook(path: Path = COOKBOOK) -> list[CookbookQuery]:
+    """The cookbook's queries in file order (``-- name:`` + ``-- question:`` + one query)."""
+    text = path.read_text(encoding="utf-8")
+    headers = list(_HEADER.finditer(text))
+    queries = []
+    for header, following in zip(headers, [*headers[1:], None], strict=True):
+        end = following.start() if following else len(text)
+        sql = text[header.end() : end].strip().rstrip(";").strip()
+        if not sql:
+            raise ValueError(f"{path}: cookbook entry {header['name']!r} has no query")
+        queries.append(CookbookQuery(header["name"], header["question"].strip(), sql))
+    return queries
