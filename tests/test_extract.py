@@ -5,8 +5,14 @@ import codecs
 import pytest
 
 from conftest import STORY, article_html
-from newsflow.extract import PageRejected, decode, extract_html, extract_page, sniff_format
-from newsflow.metadata import identify_language, published_date, url_date
+from newsflow.extract import (
+    PageRejected,
+    decode,
+    extract_html,
+    extract_page,
+    sniff_format,
+)
+from newsflow.metadata import count_words, identify_language, published_date, url_date
 
 BOILERPLATE = [
     "We use cookies",
@@ -107,7 +113,7 @@ def test_decode_honours_boms_and_declared_charsets():
 
 
 def test_decode_prefers_the_http_charset_and_detects_when_nothing_is_declared():
-    cyrillic = "Президент встретился с премьер-министром в Москве в среду. " * 20  # noqa: RUF001
+    cyrillic = "Президент встретился с премьер-министром в Москве в среду. " * 20
     koi8 = f"<p>{cyrillic}</p>".encode("koi8-r")
     assert cyrillic in decode(koi8, declared="koi8-r")
     # A wrong <meta> loses against the server's header...
@@ -227,3 +233,9 @@ def test_html_post_pass_drops_each_kind_of_boilerplate(boilerplate):
 def test_html_post_pass_keeps_article_sentences_that_look_like_boilerplate(sentence):
     html = article_html(title="Bridge", paragraphs=[*STORY[:3], sentence, *STORY[3:]])
     assert sentence in extract_html(html).text
+
+
+def test_words_are_counted_in_scripts_without_spaces():
+    assert count_words("Mayor Elena Marchetti spoke on Monday.") == 6
+    assert count_words("横浜市議会は月曜日に計画を承認した。") == 8  # 17 characters
+    assert count_words("Yokohama 横浜市 council") == 3

@@ -18,7 +18,7 @@ from typing import Literal
 import charset_normalizer
 import trafilatura
 
-from newsflow.metadata import identify_language, published_date
+from newsflow.metadata import count_words, identify_language, published_date
 from newsflow.textclean import clean_text_page
 
 EXTRACTOR_VERSION = f"newsflow-extract/1+trafilatura-{trafilatura.__version__}"
@@ -232,7 +232,7 @@ def extract_page(body: bytes, *, mode: Mode = "auto", charset: str | None = None
     text = decode(body, declared=charset)
     kind = sniff_format(text) if mode == "auto" else mode
     extracted = extract_html(text) if kind == "html" else extract_text(text)
-    words = len(extracted.text.split())
+    words = count_words(extracted.text)
     if words < MIN_ARTICLE_WORDS:
         raise PageRejected(
             "extract", "not_an_article", f"{words} words of clean text (< {MIN_ARTICLE_WORDS})"

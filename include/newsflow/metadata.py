@@ -50,6 +50,9 @@ _META_DATE_KEYS = frozenset(
         "article.published",
     }
 )
+#: Han ideographs and kana: scripts that do not put spaces between words.
+_UNSPACED_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_PUNCTUATION_ONLY = re.compile(r"^[\W_]+$")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _URL_DATE = re.compile(r"/(20\d{2}|19\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|-|$)")
@@ -152,9 +155,17 @@ def _identifier() -> LanguageIdentifier:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+def count_words(text: str) -> int:
+    """Words of ``text``; Chinese and Japanese, written without spaces, count
+    one word per two characters (about their average word length)."""
+    unspaced = len(_UNSPACED_SCRIPT.findall(text))
+    spaced = _UNSPACED_SCRIPT.sub(" ", text).split()
+    return sum(1 for token in spaced if not _PUNCTUATION_ONLY.match(token)) + unspaced // 2
+
+
 def identify_language(text: str) -> str | None:
     """ISO 639-1 code of the text, or None when it is too short or too uncertain."""
-    if len(text.split()) < MIN_LANGUAGE_WORDS:
+    if count_words(text) < MIN_LANGUAGE_WORDS:
         return None
     language, probability = _identifier().classify(text[:5000])
     return language if probability >= MIN_LANGUAGE_PROBABILITY else None

@@ -32,8 +32,14 @@ from newsflow.acquire import (
 )
 from newsflow.discover import Entry
 from newsflow.enrich import find_entities
-from newsflow.extract import EXTRACTOR_VERSION, Extracted, PageRejected, extract_page
+from newsflow.extract import (
+    EXTRACTOR_VERSION,
+    Extracted,
+    PageRejected,
+    extract_page,
+)
 from newsflow.http import HttpClient, Response
+from newsflow.metadata import count_words
 from newsflow.settings import Settings
 from newsflow.sources import Source, load_sources
 from newsflow.warc import ArchivedResponse, WarcWriter, read_responses
@@ -127,7 +133,7 @@ def _article_row(page: RawPage, extracted: Extracted, first_seen: dict, now: dt.
         "date_source": extracted.date_source,
         "language": extracted.language,
         "text": extracted.text,
-        "word_count": len(extracted.text.split()),
+        "word_count": count_words(extracted.text),
         "content_hash": content_hash,
         "input_format": extracted.input_format,
         "extractor_version": EXTRACTOR_VERSION,
