@@ -2,9 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
-from newsflow.acquire import ArchiveFetcher, fetcher_for
+from newsflow.acquire import ArchiveFetcher, RawArchive, fetchers_for
 from newsflow.sources import Source
 
 DAY = dt.date(2026, 11, 16)
@@ -41,7 +39,15 @@ def test_oversized_pages_are_not_read_whole_but_reported(tmp_path):
     assert "larger than 999 bytes" in page.error
 
 
-def test_web_sources_are_read_from_their_raw_archive_only():
-    source = Source(id="s", name="S", kind="feed", url="https://example.org/rss")
-    with pytest.raises(ValueError, match="raw archive"):
-        fetcher_for(source, max_page_bytes=10)
+def test_partitions_are_read_from_the_folder_and_the_raw_archive(tmp_path):
+    raw = RawArchive(tmp_path / "pages.warc.gz", tmp_path / "failures.jsonl", "raw/x")
+    web = Source(id="s", name="S", kind="feed", url="https://example.org/rss")
+    folder = Source(id="s", name="S", kind="archive", path=tmp_path)
+    assert [type(f).__name__ for f in fetchers_for(web, max_page_bytes=10, raw=raw)] == [
+        "RawArchiveFetcher"
+    ]
+    assert [type(f).__name__ for f in fetchers_for(folder, max_page_bytes=10, raw=raw)] == [
+        "ArchiveFetcher",
+        "RawArchiveFetcher",
+    ]
+    assert list(fetchers_for(web, max_page_bytes=10, raw=raw)[0].pages(DAY)) == []  # no file yet

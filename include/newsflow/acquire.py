@@ -29,7 +29,7 @@ from newsflow.discover import Entry, FeedError, parse_document, parse_url_list
 from newsflow.http import HttpClient, Response, charset_of
 from newsflow.sources import Source
 from newsflow.urls import InvalidURL, canonicalize
-from newsflow.warc import ArchivedResponse, read_responses
+from newsflow.warc import ArchivedResponse, WarcWriter, read_responses
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,8 @@ class RawPage:
     charset: str | None = None
     #: Where redirects ended, when that is not ``url`` (the URL as announced).
     final_url: str | None = None
+    #: What put the page in this partition when the page states no date itself.
+    date_source: str | None = None
 
 
 class Fetcher(Protocol):
@@ -112,7 +114,7 @@ class ArchiveFetcher:
         if len(body) > self.max_page_bytes:
             error = f"larger than {self.max_page_bytes} bytes"
             return RawPage(self.source.id, date, raw_ref, None, error=error, reason="too_large")
-        return RawPage(self.source.id, date, raw_ref, body)
+        return RawPage(self.source.id, date, raw_ref, body, date_source="archive_path")
 
 
 #: How deep a sitemap index may nest, and how many sitemaps one run reads.
@@ -262,14 +264,48 @@ def canonical_or_none(url: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class RawArchive:
-    """Where a web partition's raw pages are kept: responses and failures.
+    """Where a partition's raw pages are kept: fetched or imported responses, and
+    the pages that could not be got.
 
-    ``ref_name`` is how ``raw_ref`` values name the WARC file.
+    ``ref_name`` is how ``raw_ref`` values name the WARC file. The archive is
+    rewritten whole (atomically) whenever pages are added: earlier responses
+    are carried over, so a page is fetched or imported once.
     """
 
     warc: Path
     failures: Path
     ref_name: str
+
+    def writer(self) -> WarcWriter:
+        """A writer that replaces the archive when it closes (keeps it on error)."""
+        return WarcWriter(self.warc, ref_name=self.ref_name)
+
+    def good_records(self) -> Iterator[tuple[set[str], ArchivedResponse]]:
+        """The archive's 2xx responses, each with its canonical URLs."""
+        if not self.warc.exists():
+            return
+        for record in read_responses(self.warc, ref_name=self.ref_name):
+            if record.body is not None and 200 <= (record.status or 0) < 300:
+                urls = {canonical_or_none(record.url), canonical_or_none(record.requested_url)}
+                yield urls - {None}, record
+
+    def urls(self) -> set[str]:
+        """Canonical URLs the archive already holds a page for."""
+        return {url for urls, _ in self.good_records() for url in urls}
+
+    def carry_over(self, writer: WarcWriter, *, replaced: set[str]) -> None:
+        """Copy the earlier responses into ``writer``, but those ``replaced`` anew."""
+        for urls, record in self.good_records():
+            if not urls & replaced:
+                writer.write_response(
+                    url=record.url,
+                    status=record.status or 0,
+                    headers=record.headers,
+                    body=record.body or b"",
+                    fetched_at=record.fetched_at or dt.datetime.now(dt.UTC),
+                    requested_url=record.requested_url,
+                    date_source=record.date_source,
+                )
 
 
 class RawArchiveFetcher:
@@ -311,6 +347,7 @@ class RawArchiveFetcher:
             url=record.requested_url or record.url,
             charset=charset_of(record.headers),
             final_url=record.url if record.requested_url else None,
+            date_source=record.date_source,
         )
         if record.error or record.body is None:
             return replace(page, body=None, reason="damaged_record", error=record.error)
@@ -342,14 +379,12 @@ def read_failures(path: Path) -> Iterator[FetchFailure]:
             yield FetchFailure(**json.loads(line))
 
 
-def fetcher_for(source: Source, *, max_page_bytes: int, raw: RawArchive | None = None) -> Fetcher:
-    """The fetcher that reads ``source``'s pages for extraction.
-
-    Archive sources are read in place; web sources from their raw archive,
-    which the fetch step wrote beforehand.
+def fetchers_for(source: Source, *, max_page_bytes: int, raw: RawArchive) -> list[Fetcher]:
+    """Where a partition's pages are read from for extraction: an archive
+    source's own folder, then the partition's raw archive (pages fetched from
+    the web or imported from an archive file). No network.
     """
+    raw_pages = RawArchiveFetcher(source, raw)
     if source.kind == "archive":
-        return ArchiveFetcher(source, max_page_bytes=max_page_bytes)
-    if raw is None:
-        raise ValueError(f"source {source.id}: a web source is read from its raw archive")
-    return RawArchiveFetcher(source, raw)
+        return [ArchiveFetcher(source, max_page_bytes=max_page_bytes), raw_pages]
+    return [raw_pages]

@@ -68,6 +68,62 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import_archive(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from newsflow.imports import import_partition, plan_import
+    from newsflow.pipeline import cluster_stories, refresh_catalog
+
+    progress = sys.stderr.isatty()
+    plan = plan_import(args.path, args.source, progress=progress)
+    print(
+        f"{plan['path']}: {plan['records']} pages over "
+        f"{len(plan['dates']) + len(plan['already_imported'])} dates "
+        f"({len(plan['already_imported'])} already imported); "
+        f"records that are no pages: {plan['skipped_records'] or 'none'}"
+    )
+    print(f"{'date':10}  {'new':>5}  {'held':>5}  {'articles':>8}  {'rejects':>7}")
+    for date in tqdm(plan["dates"], desc="partitions", unit=" days", disable=not progress):
+        result = import_partition(plan, date)
+        cluster_stories(date)
+        print(
+            f"{date:10}  {result['imported']:5d}  {result['already_held']:5d}  "
+            f"{result['articles']:8d}  {result['rejects']:7d}"
+        )
+    refresh_catalog()
+    return 0
+
+
+def _cmd_reprocess(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from newsflow.pipeline import (
+        cluster_stories,
+        plan_reprocess,
+        refresh_catalog,
+        reprocess_partition,
+    )
+
+    todo = plan_reprocess(
+        source_id=args.source, since=args.since, until=args.until, force=args.force
+    )
+    print(f"{len(todo)} partitions made by other versions than the current ones")
+    if args.dry_run:
+        print("\n".join(f"{item['source']} {item['date']}" for item in todo))
+        return 0
+    quiet = not sys.stderr.isatty()
+    for item in tqdm(todo, desc="reprocessing", unit=" partitions", disable=quiet):
+        result = reprocess_partition(item["source"], item["date"])
+        print(
+            f"{item['source']} {item['date']}: articles={result['articles']} "
+            f"rejects={result['rejects']} entities={result['entities']}"
+        )
+    for date in sorted({item["date"] for item in todo}):
+        cluster_stories(date)
+    refresh_catalog()
+    return 0
+
+
 def _cmd_sources(args: argparse.Namespace) -> int:
     from newsflow.pipeline import archive_dates, source_ids
 
@@ -136,6 +192,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="web sources: fetch the announced pages again (conditionally) even if ingested",
     )
     run.set_defaults(func=_cmd_run)
+
+    archive = commands.add_parser(
+        "import-archive", help="import a WARC file, a folder of pages or a JSONL dump"
+    )
+    archive.add_argument("path", help=".warc/.warc.gz file, folder of .html/.txt, or .jsonl")
+    archive.add_argument("--source", required=True, help="the registered source it belongs to")
+    archive.set_defaults(func=_cmd_import_archive)
+
+    reprocess = commands.add_parser(
+        "reprocess", help="re-extract and re-enrich partitions made by other versions"
+    )
+    reprocess.add_argument("--source", help="only this source")
+    reprocess.add_argument("--from", dest="since", help="first date, YYYY-MM-DD")
+    reprocess.add_argument("--to", dest="until", help="last date, YYYY-MM-DD")
+    reprocess.add_argument("--force", action="store_true", help="redo even if up to date")
+    reprocess.add_argument("--dry-run", action="store_true", help="only list the partitions")
+    reprocess.set_defaults(func=_cmd_reprocess)
 
     sources = commands.add_parser("sources", help="list source ids (or --dates in the archives)")
     sources.add_argument("--dates", action="store_true", help="list archive partition dates")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib.metadata
 import itertools
+import json
 import logging
 import time
 import uuid
@@ -22,18 +24,20 @@ import pyarrow as pa
 
 from newsflow import __version__, dedupe, quality, store
 from newsflow.acquire import (
+    ArchiveFetcher,
     FetchFailure,
     RawArchive,
     RawPage,
     WebCrawler,
     canonical_or_none,
-    fetcher_for,
+    fetchers_for,
     write_failures,
 )
 from newsflow.discover import Entry
 from newsflow.enrich import find_entities
 from newsflow.extract import (
     EXTRACTOR_VERSION,
+    MIN_ARTICLE_WORDS,
     Extracted,
     PageRejected,
     extract_page,
@@ -42,7 +46,7 @@ from newsflow.http import HttpClient, Response
 from newsflow.metadata import count_words
 from newsflow.settings import Settings
 from newsflow.sources import Source, load_sources
-from newsflow.warc import ArchivedResponse, WarcWriter, read_responses
+from newsflow.warc import WarcWriter
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +80,8 @@ def _as_date(value: str | dt.date) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-def _source(settings: Settings, source_id: str) -> Source:
+def registered_source(settings: Settings, source_id: str) -> Source:
+    """The registry's entry for ``source_id``; a clear error if there is none."""
     sources = load_sources(settings.sources_file)
     if source_id not in sources:
         raise KeyError(f"unknown source {source_id!r}; known: {', '.join(sorted(sources))}")
@@ -95,7 +100,7 @@ def archive_dates(*, settings: Settings | None = None) -> list[str]:
     dates: set[dt.date] = set()
     for source in load_sources(settings.sources_file).values():
         if source.kind == "archive":
-            dates.update(fetcher_for(source, max_page_bytes=settings.max_page_bytes).dates())
+            dates.update(ArchiveFetcher(source, max_page_bytes=settings.max_page_bytes).dates())
     return [d.isoformat() for d in sorted(dates)]
 
 
@@ -103,9 +108,10 @@ def _hash(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
-def article_id(source: str, raw_ref: str, canonical_url: str | None) -> str:
-    """Stable id: the canonical URL's hash, else the hash of source + archive path."""
-    return _hash(canonical_url or f"{source}/{raw_ref}")[:20]
+def article_id(source: str, raw_ref: str, url: str | None) -> str:
+    """Stable id: the hash of the canonical URL (else of the page's URL or
+    archive name), else of source + path in the source's archive folder."""
+    return _hash(url or f"{source}/{raw_ref}")[:20]
 
 
 def _reject_row(page: RawPage, stage: str, reason: str, detail: str) -> dict:
@@ -120,7 +126,7 @@ def _reject_row(page: RawPage, stage: str, reason: str, detail: str) -> dict:
 
 def _article_row(page: RawPage, extracted: Extracted, first_seen: dict, now: dt.datetime) -> dict:
     canonical = canonical_or_none(extracted.canonical_url or page.final_url or page.url)
-    aid = article_id(page.source, page.raw_ref, canonical)
+    aid = article_id(page.source, page.raw_ref, canonical or page.url)
     content_hash = _hash(extracted.text)
     seen_hash, seen_at = first_seen.get(aid, (None, None))
     return {
@@ -130,7 +136,7 @@ def _article_row(page: RawPage, extracted: Extracted, first_seen: dict, now: dt.
         "title": extracted.title,
         "author": extracted.author,
         "published_at": extracted.published,
-        "date_source": extracted.date_source,
+        "date_source": extracted.date_source or page.date_source,
         "language": extracted.language,
         "text": extracted.text,
         "word_count": count_words(extracted.text),
@@ -216,8 +222,14 @@ def _batched(pages: Iterator[RawPage], size: int) -> Iterator[list[RawPage]]:
         yield batch
 
 
-def _raw_archive(settings: Settings, source: Source, day: dt.date) -> RawArchive:
-    warc = store.raw_archive(settings.warehouse, source.id, day)
+def ingested_urls(settings: Settings, source_id: str) -> set[str | None]:
+    """Canonical URLs of every page of the source the warehouse already holds."""
+    return {canonical_or_none(u) for u in store.ingested_urls(settings.warehouse, source_id)}
+
+
+def raw_archive(settings: Settings, source_id: str, day: dt.date) -> RawArchive:
+    """The partition's raw archive (see ``acquire.RawArchive``)."""
+    warc = store.raw_archive(settings.warehouse, source_id, day)
     return RawArchive(
         warc=warc,
         failures=warc.with_name(store.FAILURES_FILE),
@@ -238,7 +250,7 @@ def _http_client(settings: Settings, source: Source) -> HttpClient:
     )
 
 
-def _archive(warc: WarcWriter, response: Response) -> None:
+def _archive(warc: WarcWriter, response: Response, *, date_source: str | None = None) -> None:
     warc.write_response(
         url=response.url,
         status=response.status or 0,
@@ -246,42 +258,18 @@ def _archive(warc: WarcWriter, response: Response) -> None:
         body=response.body,
         fetched_at=response.fetched_at,
         requested_url=response.requested_url,
+        date_source=date_source,
     )
-
-
-def _good_records(raw: RawArchive) -> Iterator[tuple[set[str], ArchivedResponse]]:
-    """The partition's earlier 2xx responses, each with its canonical URLs."""
-    if not raw.warc.exists():
-        return
-    for record in read_responses(raw.warc, ref_name=raw.ref_name):
-        if record.body is not None and 200 <= (record.status or 0) < 300:
-            urls = {canonical_or_none(record.url), canonical_or_none(record.requested_url)}
-            yield urls - {None}, record
-
-
-def _carry_over(raw: RawArchive, warc: WarcWriter, *, replaced: set[str]) -> None:
-    """Copy the partition's earlier responses that were not fetched anew."""
-    for urls, record in _good_records(raw):
-        if not urls & replaced:
-            warc.write_response(
-                url=record.url,
-                status=record.status,
-                headers=record.headers,
-                body=record.body,
-                fetched_at=record.fetched_at,
-                requested_url=record.requested_url,
-            )
 
 
 def _pages_to_fetch(
     entries: list[Entry], raw: RawArchive, settings: Settings, source: Source, *, refetch: bool
-) -> list[str]:
+) -> list[Entry]:
     """Announced pages the warehouse does not hold yet (all of them with ``refetch``)."""
     skip: set[str | None] = set()
     if not refetch:
-        skip = {u for urls, _ in _good_records(raw) for u in urls}
-        skip |= {canonical_or_none(u) for u in store.ingested_urls(settings.warehouse, source.id)}
-    todo = [e.url for e in entries if canonical_or_none(e.url) not in skip]
+        skip = raw.urls() | ingested_urls(settings, source.id)
+    todo = [e for e in entries if canonical_or_none(e.url) not in skip]
     if len(todo) > settings.max_pages_per_run:
         log.warning(
             "%s: %d pages to fetch, taking the first %d; the rest wait for the next run",
@@ -310,12 +298,12 @@ def fetch_partition(
     """
     settings = settings or Settings.from_env()
     day = _as_date(date)
-    source = _source(settings, source_id)
+    source = registered_source(settings, source_id)
     fetched = {"source": source.id, "date": day.isoformat(), "run_id": run_id, "fetch": {}}
     if source.kind == "archive":
         return fetched
     started = time.perf_counter()
-    raw = _raw_archive(settings, source, day)
+    raw = raw_archive(settings, source.id, day)
     failures: list[FetchFailure] = []
     with _http_client(settings, source) as client:
         cache = store.discovery_cache(settings.warehouse, source.id)
@@ -323,17 +311,19 @@ def fetch_partition(
         entries = crawler.discover(day)
         todo = _pages_to_fetch(entries, raw, settings, source, refetch=refetch)
         replaced: set[str] = set()
-        with WarcWriter(raw.warc, ref_name=raw.ref_name) as warc:
-            for response in crawler.fetch(todo):
+        with raw.writer() as warc:
+            responses = crawler.fetch([entry.url for entry in todo])
+            for entry, response in zip(todo, responses, strict=True):
                 if response.not_modified:
                     continue  # unchanged: the copy the archive holds is carried over
                 if response.status is None:
                     reason, detail = response.error or "unknown", response.detail or ""
                     failures.append(FetchFailure(response.requested_url, reason, detail))
                     continue
-                _archive(warc, response)
+                dated_by = source.kind if entry.published else "fetch_date"
+                _archive(warc, response, date_source=dated_by)
                 replaced.add(canonical_or_none(response.requested_url))
-            _carry_over(raw, warc, replaced=replaced)
+            raw.carry_over(warc, replaced=replaced)
         discovery = raw.warc.with_name(store.DISCOVERY_FILE)
         with WarcWriter(
             discovery, ref_name=store.raw_ref_name(settings.warehouse, discovery)
@@ -370,7 +360,7 @@ def stage_partition(
     """
     settings = settings or Settings.from_env()
     day = _as_date(date)
-    source = _source(settings, source_id)
+    source = registered_source(settings, source_id)
     run_id = run_id or f"manual__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}_{uuid.uuid4().hex[:8]}"
     staging = settings.warehouse / store.STAGING / source.id / day.isoformat() / uuid.uuid4().hex
     staged = StagedPartition(
@@ -383,14 +373,15 @@ def stage_partition(
     processor = _BatchProcessor(
         settings, staged, store.first_seen(settings.warehouse, source.id, day)
     )
-    fetcher = fetcher_for(
+    fetchers = fetchers_for(
         source,
         max_page_bytes=settings.max_page_bytes,
-        raw=_raw_archive(settings, source, day) if source.kind != "archive" else None,
+        raw=raw_archive(settings, source.id, day),
     )
+    pages = itertools.chain.from_iterable(fetcher.pages(day) for fetcher in fetchers)
     reasons: Counter[str] = Counter()
     with store.PartitionWriter(staging) as writer:
-        for batch in _batched(fetcher.pages(day), settings.page_batch_size):
+        for batch in _batched(pages, settings.page_batch_size):
             articles, rejects = processor.extract(batch)
             entities = processor.enrich(articles)
             started = time.perf_counter()
@@ -449,6 +440,7 @@ def publish_partition(staged: dict, *, settings: Settings | None = None) -> dict
             "pipeline_version": PIPELINE_VERSION,
             "extractor_version": EXTRACTOR_VERSION,
             "models": ",".join(result.models),
+            "config_hash": config_hash(settings),
             **result.fetch,
         },
     )
@@ -537,6 +529,76 @@ def check_quality(
     if strict:
         quality.raise_for_failures(results)
     return {r.check: r.status for r in results}
+
+
+def current_versions(settings: Settings) -> dict[str, object]:
+    """What decides a partition's content besides its raw pages, as it is now."""
+    return {
+        "pipeline": PIPELINE_VERSION,
+        "extractor": EXTRACTOR_VERSION,
+        "models": {
+            lang: f"{name}-{_package_version(name)}" for lang, name in settings.ner_models.items()
+        },
+        "min_article_words": MIN_ARTICLE_WORDS,
+    }
+
+
+def config_hash(settings: Settings) -> str:
+    """A short hash of :func:`current_versions`, stored with every run."""
+    encoded = json.dumps(current_versions(settings), sort_keys=True).encode()
+    return hashlib.sha256(encoded).hexdigest()[:16]
+
+
+def _package_version(module: str) -> str:
+    try:
+        return importlib.metadata.version(module.replace("_", "-"))
+    except importlib.metadata.PackageNotFoundError:
+        return "not-installed"
+
+
+_STALE_PARTITIONS = """
+SELECT source, date::VARCHAR, config_hash FROM runs
+WHERE (? IS NULL OR source = ?)
+  AND (? IS NULL OR date >= ?::DATE)
+  AND (? IS NULL OR date <= ?::DATE)
+QUALIFY row_number() OVER (PARTITION BY source, date ORDER BY finished_at DESC) = 1
+ORDER BY date, source
+"""
+
+
+def plan_reprocess(
+    *,
+    source_id: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    force: bool = False,
+    settings: Settings | None = None,
+) -> list[dict]:
+    """Published partitions made by other versions than the current ones.
+
+    ``force`` lists every partition in the range. Each item is
+    ``{"source": ..., "date": ...}``, ready for :func:`reprocess_partition`.
+    """
+    settings = settings or Settings.from_env()
+    current = config_hash(settings)
+    params = [source_id, source_id, since, since, until, until]
+    with store.open_views(settings.warehouse) as con:
+        rows = con.execute(_STALE_PARTITIONS, params).fetchall()
+    return [
+        {"source": source, "date": date}
+        for source, date, made_by in rows
+        if force or made_by != current
+    ]
+
+
+def reprocess_partition(
+    source_id: str, date: str | dt.date, *, settings: Settings | None = None
+) -> dict:
+    """Extract and enrich a partition again from its raw pages (no network), publish it."""
+    settings = settings or Settings.from_env()
+    run_id = f"reprocess__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}__{source_id}"
+    staged = stage_partition(source_id, date, run_id=run_id, settings=settings)
+    return publish_partition(staged, settings=settings)
 
 
 def refresh_catalog(*, settings: Settings | None = None) -> bool:

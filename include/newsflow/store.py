@@ -105,6 +105,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("pipeline_version", pa.string()),
             ("extractor_version", pa.string()),
             ("models", pa.string()),
+            # pipeline.config_hash: versions and settings that made the partition
+            ("config_hash", pa.string()),
             # What fetching cost (web sources; zero for archives): see newsflow.http.
             ("seconds_fetch", pa.float64()),
             ("http_fetches", pa.int32()),
@@ -247,6 +249,23 @@ def raw_ref_name(root: Path, path: Path) -> str:
 def discovery_cache(root: Path, source: str) -> Path:
     """Per source, the last copy of each feed or sitemap (read again on a 304)."""
     return root / RAW / f"source={validate_source_id(source)}" / "_discovery"
+
+
+def _imports_dir(root: Path, source: str, input_id: str) -> Path:
+    return root / RAW / f"source={validate_source_id(source)}" / "_imports" / input_id
+
+
+def mark_imported(root: Path, source: str, input_id: str, date: dt.date) -> None:
+    """Remember that ``date`` of archive input ``input_id`` is published."""
+    folder = _imports_dir(root, source, input_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / date.isoformat()).touch()
+
+
+def imported_dates(root: Path, source: str, input_id: str) -> set[str]:
+    """Dates of archive input ``input_id`` already published (resuming an import)."""
+    folder = _imports_dir(root, source, input_id)
+    return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
 
 
 def http_state(root: Path, source: str) -> Path:

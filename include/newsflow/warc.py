@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 SOFTWARE = "newsflow"
 #: WARC extension field: the URL a feed announced, when redirects ended elsewhere.
 REQUESTED_URI = "WARC-Newsflow-Requested-URI"
+#: WARC extension field: what put the page in its partition (``feed``, ``warc_date``, ...).
+DATE_SOURCE = "WARC-Newsflow-Date-Source"
 _REWRITTEN = ("content-encoding", "transfer-encoding", "content-length")
 # What a damaged record or payload can raise from inside warcio (its header
 # parser fails with AttributeError / TypeError on records cut short).
@@ -76,6 +78,8 @@ class ArchivedResponse:
     error: str | None = None
     #: The URL asked for, when redirects led to ``url`` (see ``REQUESTED_URI``).
     requested_url: str | None = None
+    #: How the page's partition date was decided (see ``DATE_SOURCE``).
+    date_source: str | None = None
 
 
 class WarcWriter:
@@ -119,16 +123,20 @@ class WarcWriter:
         fetched_at: dt.datetime,
         request_headers: Sequence[tuple[str, str]] | None = None,
         requested_url: str | None = None,
+        date_source: str | None = None,
     ) -> str:
         """Append a ``response`` record (and a ``request`` one if given); return its raw_ref.
 
-        ``requested_url`` is the URL asked for, if redirects led to ``url``.
+        ``requested_url`` is the URL asked for, if redirects led to ``url``;
+        ``date_source`` says how the page's partition date was decided.
         """
         offset = self._handle.tell()
         date = _warc_date(fetched_at)
         warc_headers = {"WARC-Date": date}
         if requested_url and requested_url != url:
             warc_headers[REQUESTED_URI] = requested_url
+        if date_source:
+            warc_headers[DATE_SOURCE] = date_source
         http_headers = StatusAndHeaders(
             f"{status} {_reason(status)}", _stored_headers(headers, len(body)), "HTTP/1.1"
         )
@@ -258,6 +266,7 @@ def _response(
         raw_ref=raw_ref,
         error=error,
         requested_url=record.rec_headers.get_header(REQUESTED_URI),
+        date_source=record.rec_headers.get_header(DATE_SOURCE),
     )
 
 

@@ -1,0 +1,218 @@
+"""Archive readers: pages someone else collected, in the forms they come in.
+
+Years of news arrive as WARC files (``wget --warc-file``, Common Crawl,
+Heritrix), as folders of saved pages, or as JSON-lines dumps. Each reader
+streams :class:`ArchiveRecord` objects, one page at a time, and can fetch a
+record again by its ``ref`` (a byte offset or a relative path), so an import
+can index a huge archive in one pass and copy it partition by partition in a
+second, with memory that does not grow with the archive.
+
+* :class:`WarcArchive` — ``.warc`` / ``.warc.gz``: ``response`` records are
+  pages (chunked and gzip payloads decoded); ``request``, ``metadata``,
+  ``warcinfo`` and ``resource`` records are skipped, ``revisit`` records (a
+  capture identical to an earlier one, without a payload) are counted.
+* :class:`FolderArchive` — ``.html``, ``.htm`` and ``.txt`` files anywhere
+  below a folder; a sidecar ``<page>.json`` may give ``url`` and ``date``.
+* :class:`JsonlArchive` — one JSON object per line: ``url``, ``html`` or
+  ``text``, ``date``.
+
+The *record date* is what the archive says about when a page was captured
+(``WARC-Date``, the sidecar or JSON ``date``, else the file's mtime); the
+import prefers the page's own publication date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+
+from newsflow.warc import ArchivedResponse, read_response_at, read_responses
+
+log = logging.getLogger(__name__)
+
+PAGE_SUFFIXES = (".html", ".htm", ".txt")
+
+
+class ArchiveError(ValueError):
+    """The input is not an archive newsflow can read; the message says why."""
+
+
+@dataclass(frozen=True)
+class ArchiveRecord:
+    """One page of an archive; ``body`` is None (and ``error`` set) if it is unreadable."""
+
+    ref: str
+    url: str | None
+    body: bytes | None
+    record_date: dt.date | None
+    #: Where ``record_date`` comes from: ``warc_date``, ``sidecar``, ``jsonl``, ``file_mtime``.
+    record_date_source: str
+    status: int = 200
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    fetched_at: dt.datetime | None = None
+    error: str | None = None
+
+
+class Archive(Protocol):
+    """A readable archive: stream every record, or get one back by its ref."""
+
+    path: Path
+    #: Records that are not pages and were skipped on purpose, by kind.
+    skipped: dict[str, int]
+
+    def records(self) -> Iterator[ArchiveRecord]: ...
+
+    def record_at(self, ref: str) -> ArchiveRecord: ...
+
+
+class WarcArchive:
+    """A WARC file, gzip-compressed per record or plain."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.skipped: dict[str, int] = {}
+
+    def records(self) -> Iterator[ArchiveRecord]:
+        self._count_other_records()
+        for response in read_responses(self.path, ref_name=""):
+            yield self._record(response)
+
+    def record_at(self, ref: str) -> ArchiveRecord:
+        return self._record(read_response_at(self.path, ref))
+
+    @staticmethod
+    def _record(response: ArchivedResponse) -> ArchiveRecord:
+        fetched = response.fetched_at
+        return ArchiveRecord(
+            ref=response.raw_ref,
+            url=response.url or None,
+            body=response.body,
+            record_date=fetched.date() if fetched else None,
+            record_date_source="warc_date",
+            status=response.status or 0,
+            headers=response.headers,
+            fetched_at=fetched,
+            error=response.error,
+        )
+
+    def _count_other_records(self) -> None:
+        """Tally the records that are not responses, so the import can report them."""
+        try:
+            with self.path.open("rb") as handle:
+                for record in ArchiveIterator(handle):
+                    kind = record.rec_type
+                    target = record.rec_headers.get_header("WARC-Target-URI") or ""
+                    if kind == "response" and not target.startswith(("http:", "https:")):
+                        kind = "non_http_response"  # dns:, ftp:, ...: not web pages
+                    if kind != "response":
+                        self.skipped[kind] = self.skipped.get(kind, 0) + 1
+        except ArchiveLoadFailed as e:
+            raise ArchiveError(f"{self.path}: not a WARC file: {e}") from e
+
+
+class FolderArchive:
+    """Saved pages below a folder; ``ref`` is the path relative to it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.skipped: dict[str, int] = {}
+
+    def records(self) -> Iterator[ArchiveRecord]:
+        for page in sorted(self.path.rglob("*")):
+            if page.is_file() and page.suffix.lower() in PAGE_SUFFIXES:
+                yield self.record_at(page.relative_to(self.path).as_posix())
+            elif page.is_file() and page.suffix.lower() != ".json":
+                self.skipped["not_a_page"] = self.skipped.get("not_a_page", 0) + 1
+
+    def record_at(self, ref: str) -> ArchiveRecord:
+        page = self.path / ref
+        sidecar = _sidecar(page.with_suffix(page.suffix + ".json")) or _sidecar(
+            page.with_suffix(".json")
+        )
+        date = _date(sidecar.get("date"))
+        if date is None:
+            mtime = dt.datetime.fromtimestamp(page.stat().st_mtime, dt.UTC)
+            date, source = mtime.date(), "file_mtime"
+        else:
+            source = "sidecar"
+        try:
+            body, error = page.read_bytes(), None
+        except OSError as e:
+            body, error = None, f"unreadable: {e}"
+        return ArchiveRecord(ref, sidecar.get("url"), body, date, source, error=error)
+
+
+class JsonlArchive:
+    """A JSON-lines dump; ``ref`` is the byte offset of the line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.skipped: dict[str, int] = {}
+
+    def records(self) -> Iterator[ArchiveRecord]:
+        with self.path.open("rb") as handle:
+            offset = 0
+            for line in handle:
+                if line.strip():
+                    yield self._parse(str(offset), line)
+                offset += len(line)
+
+    def record_at(self, ref: str) -> ArchiveRecord:
+        with self.path.open("rb") as handle:
+            handle.seek(int(ref))
+            return self._parse(ref, handle.readline())
+
+    @staticmethod
+    def _parse(ref: str, line: bytes) -> ArchiveRecord:
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as e:
+            return ArchiveRecord(ref, None, None, None, "jsonl", error=f"bad JSON line: {e}")
+        content = item.get("html") if item.get("html") is not None else item.get("text")
+        body = content.encode("utf-8") if isinstance(content, str) else None
+        error = None if body is not None else "no 'html' or 'text' field"
+        date = _date(item.get("date"))
+        return ArchiveRecord(ref, item.get("url"), body, date, "jsonl", error=error)
+
+
+def open_archive(path: Path) -> Archive:
+    """The reader for ``path``, chosen by what it is."""
+    path = Path(path)
+    if path.is_dir():
+        return FolderArchive(path)
+    name = path.name.lower()
+    if name.endswith((".warc", ".warc.gz", ".arc.gz")):
+        return WarcArchive(path)
+    if name.endswith((".jsonl", ".ndjson")):
+        return JsonlArchive(path)
+    raise ArchiveError(f"{path}: expected a folder, a .warc(.gz) file or a .jsonl dump")
+
+
+def _sidecar(path: Path) -> dict:
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        log.warning("ignoring sidecar %s: %s", path, e)
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _date(value: object) -> dt.date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
