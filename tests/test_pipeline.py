@@ -184,3 +184,16 @@ def test_a_sudden_drop_in_volume_is_reported(tmp_path, monkeypatch, warehouse):
         ).fetchall()
     assert status == "fail"
     assert message.startswith("gazette 2026-11-14: 1 article") and "6.0" in message
+
+
+def test_worker_processes_produce_the_same_rows(archive, warehouse, monkeypatch):
+    """Batches spread over two processes: same articles, entities and rejects, same order."""
+    monkeypatch.setenv("NEWSFLOW_PAGE_BATCH_SIZE", "2")  # several batches in flight
+    run_partition("gazette", DAY)
+    with store.connect(warehouse) as con:
+        serial = {t: table(con, t) for t in ("articles", "entities", "rejects")}
+    monkeypatch.setenv("NEWSFLOW_WORKERS", "2")
+    run_partition("gazette", DAY)
+    with store.connect(warehouse) as con:
+        parallel = {t: table(con, t) for t in ("articles", "entities", "rejects")}
+    assert parallel == serial and serial["entities"]

@@ -1,8 +1,11 @@
 """The real thing: scheduler, dag-processor and api-server on SQLite run news_daily.
 
-A run for a chosen date goes through ``airflow backfill create``: a manual
+A run for chosen dates goes through ``airflow backfill create``: a manual
 trigger's data interval is the last whole day before *now*, whatever its
 logical date, while a backfill's runs have exactly the range's intervals.
+The backfill covers an archive source laid out by date and a sitemap source
+served from 127.0.0.1 whose pages are dated on both sides of the range: it
+must yield exactly the range's partitions.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SAMPLE_ARCHIVE
+from conftest import ROOT, SAMPLE_ARCHIVE, STORY, article_html
+from webserver import NewsServer, Reply, news_server  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.slow
 
-PARTITION = dt.date(2026, 11, 17)
+RANGE = (dt.date(2026, 11, 16), dt.date(2026, 11, 17))
 SOURCE = "daily-planet"
+SITEMAP_SOURCE = "maps"
 COMPONENTS = ("api-server", "dag-processor", "scheduler")
 FETCH_POOL = "newsflow_fetch"
 
@@ -37,12 +42,29 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def airflow_env(tmp_path: Path) -> dict[str, str]:
+def sitemap(news_server: NewsServer) -> str:  # noqa: F811 - fixture from webserver
+    """A news sitemap with one page per day, 15 to 18 November."""
+    days = [f"2026-11-{d}" for d in (15, 16, 17, 18)]
+    urls = "".join(
+        f"<url><loc>{news_server.url(f'/{day}')}</loc><lastmod>{day}</lastmod></url>"
+        for day in days
+    )
+    news_server.routes["/robots.txt"] = Reply(404)
+    news_server.routes["/sitemap.xml"] = Reply(200, f"<urlset>{urls}</urlset>".encode())
+    for day in days:
+        page = article_html(title=f"News of {day}", paragraphs=STORY, published=day)
+        news_server.routes[f"/{day}"] = Reply(200, page.encode())
+    return news_server.url("/sitemap.xml")
+
+
+@pytest.fixture
+def airflow_env(tmp_path: Path, sitemap: str) -> dict[str, str]:
     port = free_port()
     registry = tmp_path / "sources.yaml"
     registry.write_text(
         f"sources:\n  - id: {SOURCE}\n    name: The Daily Planet\n    kind: archive\n"
         f"    path: {SAMPLE_ARCHIVE / f'source={SOURCE}'}\n"
+        f"  - id: {SITEMAP_SOURCE}\n    name: Maps\n    kind: sitemap\n    url: {sitemap}\n"
     )
     env = os.environ.copy()
     env.update(
@@ -59,6 +81,8 @@ def airflow_env(tmp_path: Path) -> dict[str, str]:
         AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="5",
         NEWSFLOW_SOURCES=str(registry),
         NEWSFLOW_WAREHOUSE=str(tmp_path / "warehouse"),
+        NEWSFLOW_ALLOW_HOSTS="127.0.0.1",
+        NEWSFLOW_HTTP_DELAY="0",
     )
     subprocess.run(["airflow", "db", "migrate"], env=env, check=True, capture_output=True)
     # fetch tasks run in their own pool; the scheduler queues nothing for a missing one
@@ -77,12 +101,11 @@ def airflow(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def backfill_state(env: dict[str, str]) -> str | None:
+def backfill_states(env: dict[str, str]) -> list[str]:
     out = airflow(env, "dags", "list-runs", "news_daily", "-o", "json")
     # Airflow logs warnings to stdout too; the JSON document is the line that is a list.
     runs = json.loads(next(line for line in out.splitlines() if line.startswith("[")))
-    states = [r["state"] for r in runs if r["run_id"].startswith("backfill__")]
-    return states[0] if states else None
+    return [r["state"] for r in runs if r["run_id"].startswith("backfill__")]
 
 
 def wait_for(predicate, *, timeout: float, what: str) -> None:
@@ -94,7 +117,7 @@ def wait_for(predicate, *, timeout: float, what: str) -> None:
     raise TimeoutError(f"gave up waiting {timeout:.0f}s for {what}")
 
 
-def test_scheduler_runs_the_partition_of_a_requested_date(airflow_env, tmp_path):
+def test_a_backfill_yields_exactly_the_partitions_of_its_range(airflow_env, tmp_path):
     logs = tmp_path / "logs"
     logs.mkdir()
     processes = [
@@ -120,22 +143,14 @@ def test_scheduler_runs_the_partition_of_a_requested_date(airflow_env, tmp_path)
             "--dag-id",
             "news_daily",
             "--from-date",
-            PARTITION.isoformat(),
+            RANGE[0].isoformat(),
             "--to-date",
-            PARTITION.isoformat(),
-        )
-
-        warehouse = Path(airflow_env["NEWSFLOW_WAREHOUSE"])
-        runs = warehouse / "runs" / f"source={SOURCE}" / f"date={PARTITION}"
-        wait_for(
-            lambda: runs.is_dir() and any(runs.glob("*.parquet")),
-            timeout=300,
-            what=f"the {SOURCE}/{PARTITION} partition",
+            RANGE[1].isoformat(),
         )
         wait_for(
-            lambda: backfill_state(airflow_env) == "success",
-            timeout=120,
-            what="the backfill run to succeed",
+            lambda: backfill_states(airflow_env) == ["success", "success"],
+            timeout=900,
+            what="both backfill runs to succeed",
         )
     except BaseException:
         for log in sorted(logs.iterdir()):
@@ -152,9 +167,21 @@ def test_scheduler_runs_the_partition_of_a_requested_date(airflow_env, tmp_path)
 
     import duckdb
 
-    articles = duckdb.execute(
-        "SELECT count(*) FROM read_parquet($1, hive_partitioning = true) "
-        "WHERE source = $2 AND date::VARCHAR = $3",
-        [f"{warehouse}/articles/*/*/*.parquet", SOURCE, PARTITION.isoformat()],
-    ).fetchone()[0]
-    assert articles > 0
+    warehouse = Path(airflow_env["NEWSFLOW_WAREHOUSE"])
+    partitions = duckdb.execute(
+        "SELECT source, date::VARCHAR, count(*), min(title) FROM read_parquet($1, "
+        "hive_partitioning = true) GROUP BY ALL ORDER BY ALL",
+        [f"{warehouse}/articles/*/*/*.parquet"],
+    ).fetchall()
+    days = [day.isoformat() for day in RANGE]
+    assert [(source, day) for source, day, *_ in partitions] == [
+        (SOURCE, days[0]),
+        (SOURCE, days[1]),
+        (SITEMAP_SOURCE, days[0]),
+        (SITEMAP_SOURCE, days[1]),
+    ]
+    # the sitemap's pages of the 15th and 18th stayed out of the range's partitions
+    assert [(n, title) for source, _, n, title in partitions if source == SITEMAP_SOURCE] == [
+        (1, f"News of {days[0]}"),
+        (1, f"News of {days[1]}"),
+    ]

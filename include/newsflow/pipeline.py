@@ -16,41 +16,36 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
-from newsflow import __version__, dedupe, quality, store
+from newsflow import dedupe, quality, store
 from newsflow.acquire import (
     ArchiveFetcher,
     FetchFailure,
     RawArchive,
-    RawPage,
     WebCrawler,
     canonical_or_none,
     fetchers_for,
     write_failures,
 )
 from newsflow.discover import Entry
-from newsflow.enrich import find_entities
-from newsflow.extract import (
-    EXTRACTOR_VERSION,
-    MIN_ARTICLE_WORDS,
-    Extracted,
-    PageRejected,
-    extract_page,
-)
+from newsflow.extract import EXTRACTOR_VERSION, MIN_ARTICLE_WORDS
 from newsflow.http import HttpClient, Response
-from newsflow.metadata import count_words
+from newsflow.process import (
+    PIPELINE_VERSION,
+    BatchOptions,
+    BatchResult,
+    batched,
+    process_batches,
+)
 from newsflow.settings import Settings
 from newsflow.sources import Source, load_sources
 from newsflow.warc import WarcWriter
 
 log = logging.getLogger(__name__)
-
-PIPELINE_VERSION = __version__
 
 
 @dataclass
@@ -104,122 +99,30 @@ def archive_dates(*, settings: Settings | None = None) -> list[str]:
     return [d.isoformat() for d in sorted(dates)]
 
 
-def _hash(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+def _keep_first_articles(result: BatchResult, seen_ids: dict[str, str]) -> list[dict]:
+    """Two pages with one article id (a copy under another name): keep the first.
 
-
-def article_id(source: str, raw_ref: str, url: str | None) -> str:
-    """Stable id: the hash of the canonical URL (else of the page's URL or
-    archive name), else of source + path in the source's archive folder."""
-    return _hash(url or f"{source}/{raw_ref}")[:20]
-
-
-def _reject_row(page: RawPage, stage: str, reason: str, detail: str) -> dict:
-    return {
-        "raw_ref": page.raw_ref,
-        "url": page.url,
-        "stage": stage,
-        "reason": reason,
-        "detail": detail,
-    }
-
-
-def _article_row(page: RawPage, extracted: Extracted, first_seen: dict, now: dt.datetime) -> dict:
-    canonical = canonical_or_none(extracted.canonical_url or page.final_url or page.url)
-    aid = article_id(page.source, page.raw_ref, canonical or page.url)
-    content_hash = _hash(extracted.text)
-    seen_hash, seen_at = first_seen.get(aid, (None, None))
-    return {
-        "article_id": aid,
-        "url": page.url or extracted.canonical_url,
-        "canonical_url": canonical,
-        "title": extracted.title,
-        "author": extracted.author,
-        "published_at": extracted.published,
-        "date_source": extracted.date_source or page.date_source,
-        "language": extracted.language,
-        "text": extracted.text,
-        "word_count": count_words(extracted.text),
-        "content_hash": content_hash,
-        "input_format": extracted.input_format,
-        "extractor_version": EXTRACTOR_VERSION,
-        "pipeline_version": PIPELINE_VERSION,
-        "ner_model": None,
-        "entity_count": 0,
-        "ingested_at": seen_at if seen_hash == content_hash else now,
-        "raw_ref": page.raw_ref,
-        "fingerprint": dedupe.fingerprint(extracted.text),
-        "cluster_id": None,  # set by cluster_stories once every source of the date is in
-        "duplicate_of": None,
-    }
-
-
-class _BatchProcessor:
-    """Turns one batch of raw pages into article, entity and reject rows."""
-
-    def __init__(self, settings: Settings, staged: StagedPartition, first_seen: dict) -> None:
-        self.settings = settings
-        self.staged = staged
-        self.first_seen = first_seen
-        self.seen_ids: dict[str, str] = {}
-        self.timer: Counter[str] = Counter()
-
-    def extract(self, pages: Iterable[RawPage]) -> tuple[list[dict], list[dict]]:
-        started = time.perf_counter()
-        articles, rejects = [], []
-        now = dt.datetime.now(dt.UTC)
-        for page in pages:
-            self.staged.pages_in += 1
-            if page.body is None:
-                reason = page.reason or "unreadable"
-                rejects.append(_reject_row(page, "fetch", reason, page.error or ""))
-                continue
-            try:
-                extracted = extract_page(page.body, charset=page.charset)
-                row = _article_row(page, extracted, self.first_seen, now)
-            except PageRejected as e:
-                rejects.append(_reject_row(page, e.stage, e.reason, e.detail))
-                continue
-            if row["article_id"] in self.seen_ids:
-                detail = f"same article id as {self.seen_ids[row['article_id']]}"
-                rejects.append(_reject_row(page, "extract", "duplicate_article", detail))
-                continue
-            self.seen_ids[row["article_id"]] = page.raw_ref
-            articles.append(row)
-        self.timer["extract"] += time.perf_counter() - started
-        return articles, rejects
-
-    def enrich(self, articles: list[dict]) -> list[dict]:
-        """Entity rows for the batch; articles in a language without a model keep none."""
-        started = time.perf_counter()
-        entity_rows: list[dict] = []
-        by_language = itertools.groupby(
-            sorted(articles, key=lambda a: a["language"] or ""), key=lambda a: a["language"]
+    Done here, in page order, so the outcome does not depend on how batches
+    were spread over worker processes. Returns the kept articles' entity rows.
+    """
+    kept, entities = [], []
+    for row, found in zip(result.articles, result.entities, strict=True):
+        first = seen_ids.setdefault(row["article_id"], row["raw_ref"])
+        if first == row["raw_ref"]:
+            kept.append(row)
+            entities += found
+            continue
+        result.rejects.append(
+            {
+                "raw_ref": row["raw_ref"],
+                "url": row["url"],
+                "stage": "extract",
+                "reason": "duplicate_article",
+                "detail": f"same article id as {first}",
+            }
         )
-        for language, group in by_language:
-            model = self.settings.ner_models.get(language or "")
-            if model is None:
-                continue
-            group = list(group)
-            model_id, mentions = find_entities(
-                [a["text"] for a in group], model=model, batch_size=self.settings.ner_batch_size
-            )
-            if model_id not in self.staged.models:
-                self.staged.models.append(model_id)
-            for article, found in zip(group, mentions, strict=True):
-                article["ner_model"] = model_id
-                article["entity_count"] = len(found)
-                entity_rows.extend(
-                    {"article_id": article["article_id"], "model": model_id, **asdict(m)}
-                    for m in found
-                )
-        self.timer["enrich"] += time.perf_counter() - started
-        return entity_rows
-
-
-def _batched(pages: Iterator[RawPage], size: int) -> Iterator[list[RawPage]]:
-    while batch := list(itertools.islice(pages, size)):
-        yield batch
+    result.articles = kept
+    return entities
 
 
 def ingested_urls(settings: Settings, source_id: str) -> set[str | None]:
@@ -370,8 +273,10 @@ def stage_partition(
         staging_dir=str(staging),
         started_at=dt.datetime.now(dt.UTC).isoformat(),
     )
-    processor = _BatchProcessor(
-        settings, staged, store.first_seen(settings.warehouse, source.id, day)
+    options = BatchOptions(
+        ner_models=dict(settings.ner_models),
+        ner_batch_size=settings.ner_batch_size,
+        first_seen=store.first_seen(settings.warehouse, source.id, day),
     )
     fetchers = fetchers_for(
         source,
@@ -379,22 +284,27 @@ def stage_partition(
         raw=raw_archive(settings, source.id, day),
     )
     pages = itertools.chain.from_iterable(fetcher.pages(day) for fetcher in fetchers)
+    batches = batched(pages, settings.page_batch_size)
+    seen_ids: dict[str, str] = {}
     reasons: Counter[str] = Counter()
+    timer: Counter[str] = Counter()
     with store.PartitionWriter(staging) as writer:
-        for batch in _batched(pages, settings.page_batch_size):
-            articles, rejects = processor.extract(batch)
-            entities = processor.enrich(articles)
+        for result in process_batches(batches, options, workers=settings.workers):
+            entities = _keep_first_articles(result, seen_ids)
             started = time.perf_counter()
-            writer.write("articles", articles)
+            writer.write("articles", result.articles)
             writer.write("entities", entities)
-            writer.write("rejects", rejects)
-            processor.timer["write"] += time.perf_counter() - started
-            staged.articles += len(articles)
-            staged.rejects += len(rejects)
+            writer.write("rejects", result.rejects)
+            timer.update(result.seconds)
+            timer["write"] += time.perf_counter() - started
+            staged.pages_in += result.pages_in
+            staged.articles += len(result.articles)
+            staged.rejects += len(result.rejects)
             staged.entities += len(entities)
-            reasons.update(f"{r['stage']}/{r['reason']}" for r in rejects)
+            staged.models += [m for m in result.models if m not in staged.models]
+            reasons.update(f"{r['stage']}/{r['reason']}" for r in result.rejects)
     staged.reject_reasons = dict(reasons)
-    staged.seconds = {k: round(v, 3) for k, v in processor.timer.items()}
+    staged.seconds = {k: round(v, 3) for k, v in timer.items()}
     if fetched:
         staged.fetch = fetched.get("fetch") or {}
         staged.seconds["fetch"] = fetched.get("seconds_fetch", 0.0)

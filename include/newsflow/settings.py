@@ -25,6 +25,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     ),
     "NEWSFLOW_NER_BATCH_SIZE": ("64", "texts per nlp.pipe batch"),
     "NEWSFLOW_PAGE_BATCH_SIZE": ("256", "pages extracted and enriched per batch (bounds memory)"),
+    "NEWSFLOW_WORKERS": ("1", "processes that extract and enrich a partition's batches"),
     "NEWSFLOW_MAX_PAGE_BYTES": ("10000000", "raw pages larger than this are rejected"),
     "NEWSFLOW_USER_AGENT": (
         "newsflow/0.1 (+https://github.com/newsflow)",
@@ -77,6 +78,7 @@ class Settings:
     ner_models: Mapping[str, str] = field(default_factory=dict)
     ner_batch_size: int = 64
     page_batch_size: int = 256
+    workers: int = 1
     max_page_bytes: int = 10_000_000
     user_agent: str = ""
     allow_hosts: tuple[str, ...] = ()
@@ -101,6 +103,7 @@ class Settings:
             ner_models=_parse_models(get("NEWSFLOW_NER_MODELS")),
             ner_batch_size=int(get("NEWSFLOW_NER_BATCH_SIZE")),
             page_batch_size=int(get("NEWSFLOW_PAGE_BATCH_SIZE")),
+            workers=int(get("NEWSFLOW_WORKERS")),
             max_page_bytes=int(get("NEWSFLOW_MAX_PAGE_BYTES")),
             user_agent=get("NEWSFLOW_USER_AGENT"),
             allow_hosts=tuple(h for h in get("NEWSFLOW_ALLOW_HOSTS").split(",") if h.strip()),
