@@ -69,8 +69,10 @@ def news_archive_import() -> None:
 
     @task(trigger_rule="all_done", outlets=[WAREHOUSE])
     def refresh_catalog() -> bool:
-        from newsflow.pipeline import refresh_catalog
+        from newsflow.pipeline import refresh_catalog, warehouse_counts
 
+        # the Asset event carries the warehouse's row counts (shown in the UI)
+        get_current_context()["outlet_events"][WAREHOUSE].extra = warehouse_counts()
         return refresh_catalog()
 
     planned = plan()

@@ -136,8 +136,10 @@ def news_daily() -> None:
     @task(trigger_rule="all_done", outlets=[WAREHOUSE])
     def refresh_catalog() -> bool:
         """Create catalog views when new; runs even if a source or a check failed."""
-        from newsflow.pipeline import refresh_catalog
+        from newsflow.pipeline import refresh_catalog, warehouse_counts
 
+        # the Asset event carries the warehouse's row counts (shown in the UI)
+        get_current_context()["outlet_events"][WAREHOUSE].extra = warehouse_counts()
         return refresh_catalog()
 
     @task(trigger_rule="one_failed", retries=0)

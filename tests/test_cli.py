@@ -20,7 +20,9 @@ def newsflow(*args: str, env: dict | None = None) -> subprocess.CompletedProcess
 
 def test_help_lists_the_subcommands():
     out = newsflow("--help").stdout
-    for command in ("extract", "run", "sources", "summary", "query"):
+    for command in (
+        "extract", "run", "sources", "summary", "status", "query", "import-archive", "reprocess"
+    ):  # fmt: skip
         assert command in out
 
 
@@ -91,3 +93,21 @@ def test_run_prints_a_summary(make_archive, warehouse):
     assert "gazette 2026-11-16: pages_in=1 articles=1 rejects=0" in done.stdout
     rows = newsflow("query", "SELECT count(*) AS n FROM articles").stdout
     assert rows.split() == ["n", "1"]
+
+
+def test_run_logs_one_structured_line_per_stage_and_status_shows_it(make_archive, warehouse):
+    make_archive({"2026-11-16": {"a.html": article_html(title="A", paragraphs=STORY)}})
+    done = newsflow("run", "--source", "gazette", "--date", "2026-11-16")
+    stages = {}
+    for line in done.stderr.splitlines():
+        if "stage=" in line:
+            fields = dict(f.split("=", 1) for f in line.split("stage=", 1)[1].split(" ")[1:])
+            stages[line.split("stage=", 1)[1].split(" ")[0]] = fields
+    assert {"fetch", "extract", "enrich", "write", "publish", "quality"} <= set(stages)
+    assert json.loads(stages["extract"]["articles"]) == 1
+    assert json.loads(stages["enrich"]["entities"]) > 0
+
+    status = newsflow("status").stdout
+    assert "gazette" in status and "2026-11-16" in status
+    [partition] = [line for line in status.splitlines() if line.startswith("gazette  ")][1:]
+    assert partition.split()[2:6] == ["1", "1", "0", stages["enrich"]["entities"]]

@@ -31,6 +31,37 @@ ORDER BY source, mentions DESC, canonical
 """
 
 
+STATUS_SOURCES_SQL = """
+SELECT source, count(*) AS partitions, min(date) AS first_date, max(date) AS last_date,
+       sum(articles) AS articles, sum(rejects) AS rejects, sum(entities) AS entities,
+       max(finished_at) AS last_run
+FROM (
+    SELECT * FROM runs
+    QUALIFY row_number() OVER (PARTITION BY source, date ORDER BY finished_at DESC) = 1
+)
+GROUP BY source ORDER BY source
+"""
+
+STATUS_PARTITIONS_SQL = """
+WITH latest AS (
+    SELECT * FROM runs
+    QUALIFY row_number() OVER (PARTITION BY source, date ORDER BY finished_at DESC) = 1
+), checks AS (
+    SELECT source, date,
+           CASE WHEN bool_or(status = 'fail') THEN 'fail'
+                WHEN bool_or(status = 'warn') THEN 'warn' ELSE 'pass' END AS quality,
+           string_agg(check_name, ',') FILTER (WHERE status <> 'pass') AS flagged
+    FROM quality GROUP BY ALL
+)
+SELECT l.source, l.date, l.pages_in, l.articles, l.rejects, l.entities,
+       coalesce(c.quality, '-') AS quality, coalesce(c.flagged, '') AS flagged,
+       strftime(l.finished_at, '%Y-%m-%d %H:%M') AS finished, l.run_id
+FROM latest l LEFT JOIN checks c USING (source, date)
+WHERE l.date > (SELECT max(date) FROM latest) - ?::INTEGER
+ORDER BY l.date DESC, l.source
+"""
+
+
 def _cmd_extract(args: argparse.Namespace) -> int:
     from newsflow.extract import PageRejected, extract_page
 
@@ -161,6 +192,19 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_status(args: argparse.Namespace) -> int:
+    from newsflow import store
+    from newsflow.settings import Settings
+
+    root = Settings.from_env().warehouse
+    with store.open_views(root) as con:
+        print(f"Warehouse {root}")
+        _print_table(con.execute(STATUS_SOURCES_SQL))
+        print(f"\nPartitions of the last {args.days} days with data (latest run of each)")
+        _print_table(con.execute(STATUS_PARTITIONS_SQL, [args.days]))
+    return 0
+
+
 def _cmd_query(args: argparse.Namespace) -> int:
     from newsflow import store
     from newsflow.settings import Settings
@@ -213,6 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
     sources = commands.add_parser("sources", help="list source ids (or --dates in the archives)")
     sources.add_argument("--dates", action="store_true", help="list archive partition dates")
     sources.set_defaults(func=_cmd_sources)
+
+    status = commands.add_parser("status", help="partitions, counts, quality and last runs")
+    status.add_argument("--days", type=int, default=7, help="partitions of the last N days")
+    status.set_defaults(func=_cmd_status)
 
     summary = commands.add_parser("summary", help="counts per partition and top entities")
     summary.set_defaults(func=_cmd_summary)

@@ -71,6 +71,18 @@ class StagedPartition:
         return asdict(self)
 
 
+def log_stage(stage: str, source: str, date: str | dt.date, **figures: object) -> None:
+    """One structured line per stage in the task log: ``stage=… source=… date=… k=v…``.
+
+    Values are JSON, so the lines parse back (``grep 'stage=' | …``) for
+    dashboards and alerts.
+    """
+    fields = " ".join(
+        f"{k}={json.dumps(v, default=str, separators=(',', ':'))}" for k, v in figures.items()
+    )
+    log.info("stage=%s source=%s date=%s %s", stage, source, date, fields)
+
+
 def _as_date(value: str | dt.date) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
@@ -204,6 +216,7 @@ def fetch_partition(
     source = registered_source(settings, source_id)
     fetched = {"source": source.id, "date": day.isoformat(), "run_id": run_id, "fetch": {}}
     if source.kind == "archive":
+        log_stage("fetch", source.id, day, kind="archive", fetched=0, seconds=0.0)
         return fetched
     started = time.perf_counter()
     raw = raw_archive(settings, source.id, day)
@@ -237,14 +250,15 @@ def fetch_partition(
         write_failures(raw.failures, failures)
         fetched["fetch"] = client.stats.as_row()
     fetched["seconds_fetch"] = round(time.perf_counter() - started, 3)
-    log.info(
-        "fetched %s/%s: %d announced, %d new, %d failed, stats=%s",
+    log_stage(
+        "fetch",
         source.id,
         day,
-        len(entries),
-        len(todo),
-        len(failures),
-        fetched["fetch"],
+        announced=len(entries),
+        new=len(todo),
+        failed=len(failures),
+        seconds=fetched["seconds_fetch"],
+        **fetched["fetch"],
     )
     return fetched
 
@@ -308,16 +322,27 @@ def stage_partition(
     if fetched:
         staged.fetch = fetched.get("fetch") or {}
         staged.seconds["fetch"] = fetched.get("seconds_fetch", 0.0)
-    log.info(
-        "staged %s/%s: pages_in=%d articles=%d rejects=%d entities=%d seconds=%s",
+    seconds = staged.seconds
+    log_stage(
+        "extract",
         source.id,
         day,
-        staged.pages_in,
-        staged.articles,
-        staged.rejects,
-        staged.entities,
-        staged.seconds,
+        pages_in=staged.pages_in,
+        articles=staged.articles,
+        rejects=staged.rejects,
+        reject_reasons=staged.reject_reasons,
+        seconds=seconds.get("extract", 0.0),
     )
+    log_stage(
+        "enrich",
+        source.id,
+        day,
+        articles=staged.articles,
+        entities=staged.entities,
+        models=staged.models,
+        seconds=seconds.get("enrich", 0.0),
+    )
+    log_stage("write", source.id, day, staging=str(staging), seconds=seconds.get("write", 0.0))
     if staged.pages_in != staged.articles + staged.rejects:
         raise AssertionError(f"{source.id}/{day}: pages in != articles + rejects ({staged})")
     return staged.to_dict()
@@ -354,7 +379,16 @@ def publish_partition(staged: dict, *, settings: Settings | None = None) -> dict
             **result.fetch,
         },
     )
-    log.info("published %s/%s (run %s)", result.source, day, result.run_id)
+    log_stage(
+        "publish",
+        result.source,
+        day,
+        run_id=result.run_id,
+        articles=result.articles,
+        rejects=result.rejects,
+        entities=result.entities,
+        seconds=result.seconds["publish"],
+    )
     return result.to_dict()
 
 
@@ -385,12 +419,13 @@ def cluster_stories(date: str | dt.date, *, settings: Settings | None = None) ->
         if _apply_clusters(settings, source, day, assignments)
     ]
     duplicates = sum(1 for a in assignments.values() if a.duplicate_of)
-    log.info(
-        "clustered %s: %d articles, %d duplicates of earlier ones; rewrote %s",
+    log_stage(
+        "cluster",
+        "*",
         day,
-        len(assignments),
-        duplicates,
-        rewritten or "nothing",
+        articles=len(assignments),
+        duplicates=duplicates,
+        rewritten=rewritten,
     )
     return {"date": day.isoformat(), "articles": len(assignments), "duplicates": duplicates}
 
@@ -435,6 +470,7 @@ def check_quality(
     with store.open_views(settings.warehouse) as con:
         results = quality.run_checks(con, source_id, day, settings.quality)
     rows = quality.quality_rows(results, checked_at=dt.datetime.now(dt.UTC))
+    log_stage("quality", source_id, day, **{r.check: r.status for r in results})
     store.replace_partition(settings.warehouse, "quality", source_id, day, rows)
     if strict:
         quality.raise_for_failures(results)
@@ -509,6 +545,16 @@ def reprocess_partition(
     run_id = f"reprocess__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}__{source_id}"
     staged = stage_partition(source_id, date, run_id=run_id, settings=settings)
     return publish_partition(staged, settings=settings)
+
+
+def warehouse_counts(*, settings: Settings | None = None) -> dict[str, int]:
+    """Rows per table across the warehouse: the metadata the DAGs attach to their Asset."""
+    settings = settings or Settings.from_env()
+    with store.open_views(settings.warehouse) as con:
+        return {
+            table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("articles", "entities", "rejects")
+        }
 
 
 def refresh_catalog(*, settings: Settings | None = None) -> bool:
