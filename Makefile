@@ -18,7 +18,7 @@ export AIRFLOW__CORE__EXECUTOR ?= LocalExecutor
 export NEWSFLOW_WAREHOUSE ?= $(CURDIR)/data/warehouse
 export NEWSFLOW_SOURCES ?= $(CURDIR)/include/sources.yaml
 
-.PHONY: install run test eval lint format lock clean
+.PHONY: install run test eval lint format lock clean test-distributed
 
 install: $(INSTALLED)
 
@@ -50,6 +50,7 @@ run: $(AIRFLOW_DB)
 	newsflow summary
 
 test: $(INSTALLED)
+	bash tools/install-test-tools.sh
 	$(BIN)/python -m pytest -q
 
 # Extraction quality against ../shared/corpora (AEB: HTML and text renderings),
@@ -78,3 +79,11 @@ lock:
 
 clean:
 	rm -rf $(VENV) $(AIRFLOW_HOME) data
+
+# The CeleryExecutor deployment of docker-compose.yaml without Docker: installs
+# postgresql and redis-server (Debian) if missing, then PostgreSQL, Redis,
+# scheduler, dag-processor, api-server and two Celery workers on 127.0.0.1
+# (state in .distributed/); triggers news_daily through the REST API, prints
+# which worker ran which task, kills a worker mid-task and checks the retry.
+test-distributed: $(INSTALLED)
+	bash tests/distributed/run.sh

@@ -1,0 +1,146 @@
+"""The News page: a FastAPI app the Airflow api-server mounts (see ``newsflow_plugin``).
+
+Operators and analysts would rather look than read: per source and day the
+articles, rejects by reason and languages, a volume trend, the top entities
+and the trend of a chosen one, each partition linked to the DAG run that wrote
+it. The page is rendered on the server; two small SVG charts are drawn by an
+inline script from the JSON endpoints below (no CDN: the machines have no
+internet).
+
+The warehouse is read read-only through ``newsflow.store.open_views`` (no
+catalog lock). ``newsflow`` (and with it DuckDB) is imported inside the
+handlers, so loading the plugin, which every Airflow process does, stays cheap.
+
+Plugin apps are not behind Airflow's login by themselves: ``require_reader``
+applies the UI's own credentials (session cookie or bearer token) and asks the
+auth manager whether the user may read news_daily's runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from newsflow_ui import queries
+
+if TYPE_CHECKING:
+    import duckdb
+
+HERE = Path(__file__).parent
+TEMPLATES = Jinja2Templates(directory=HERE / "templates")
+TOP_ENTITIES = 25
+
+
+def warehouse_root() -> Path:
+    """``NEWSFLOW_WAREHOUSE``, read per request like the pipeline does."""
+    return Path(os.environ.get("NEWSFLOW_WAREHOUSE", "data/warehouse"))
+
+
+@contextmanager
+def warehouse() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB with the warehouse's tables and analyst views, closed after use."""
+    from newsflow.store import open_views
+
+    con = open_views(warehouse_root())
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _authorize(user: Any) -> None:
+    from airflow.api_fastapi.app import get_auth_manager
+    from airflow.api_fastapi.auth.managers.models.resource_details import (
+        DagAccessEntity,
+        DagDetails,
+    )
+    from airflow.models.dag import DagModel
+
+    details = DagDetails(id=queries.DAG_ID, team_name=DagModel.get_team_name(queries.DAG_ID))
+    if not get_auth_manager().is_authorized_dag(
+        method="GET", user=user, access_entity=DagAccessEntity.RUN, details=details
+    ):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Forbidden")
+
+
+async def require_reader(request: Request) -> None:
+    """Let in whoever the Airflow UI lets read news_daily's runs (401/403 otherwise)."""
+    from airflow.api_fastapi.core_api.security import bearer_scheme, get_user
+
+    user = await get_user(request, None, await bearer_scheme(request))
+    await asyncio.to_thread(_authorize, user)
+
+
+app = FastAPI(
+    title="newsflow News",
+    description="The News page of the Airflow UI and the JSON it draws its charts from.",
+    dependencies=[Depends(require_reader)],
+)
+
+
+@app.get("/", response_class=HTMLResponse)
+def news_page(request: Request, entity: str | None = None) -> HTMLResponse:
+    """The page: summary, charts (drawn by the inline script), top entities, partitions."""
+    with warehouse() as con:
+        parts = queries.partitions(con)
+        top = queries.top_entities(con, TOP_ENTITIES)
+    chosen = entity or (top[0]["name"] if top else None)
+    context = {
+        "warehouse": warehouse_root(),
+        "partitions": parts,
+        "top": top,
+        "entity": chosen,
+        "totals": {
+            "partitions": len(parts),
+            "sources": len({p.source for p in parts}),
+            "articles": sum(p.articles for p in parts),
+            "rejects": sum(p.rejects for p in parts),
+            "first": min((p.date for p in parts), default=None),
+            "last": max((p.date for p in parts), default=None),
+        },
+    }
+    return TEMPLATES.TemplateResponse(request, "news.html", context)
+
+
+@app.get("/api/partitions")
+def api_partitions() -> list[dict[str, Any]]:
+    """Every partition, newest first: counts, rejects by reason, languages, latest run."""
+    with warehouse() as con:
+        return [p.as_json() for p in queries.partitions(con)]
+
+
+@app.get("/api/volume")
+def api_volume() -> dict[str, Any]:
+    """Articles per day, one series per source."""
+    with warehouse() as con:
+        return queries.volume(queries.partitions(con))
+
+
+@app.get("/api/top-entities")
+def api_top_entities(
+    limit: Annotated[int, Query(ge=1, le=500)] = TOP_ENTITIES,
+) -> list[dict[str, Any]]:
+    """The most mentioned names over the whole warehouse."""
+    with warehouse() as con:
+        return queries.top_entities(con, limit)
+
+
+@app.get("/api/entities")
+def api_entity_trend(name: Annotated[str, Query(min_length=1, max_length=500)]) -> dict[str, Any]:
+    """Mentions of one entity (canonical name) per day, one series per source."""
+    with warehouse() as con:
+        return queries.entity_trend(con, queries.partitions(con), name)
+
+
+@app.get("/icon.svg", include_in_schema=False)
+def icon() -> FileResponse:
+    """The News entry's icon in the Airflow navigation."""
+    return FileResponse(HERE / "templates" / "icon.svg", media_type="image/svg+xml")

@@ -1,0 +1,194 @@
+"""What the News page shows, read from the warehouse's analyst views.
+
+Each function takes a DuckDB connection from ``newsflow.store.open_views``
+(in-memory views over the published Parquet files: no catalog lock, whatever
+analysts hold open) and returns plain, JSON-ready Python values, so the page
+and its JSON endpoints share one read model and tests need no browser.
+
+Charts are series over the warehouse's partition dates. A day on which a
+source has no partition is ``None`` (no data, the line breaks), a day on which
+it has one but nothing to count is ``0``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    import duckdb
+
+#: The DAG whose task runs write the partitions (``dags/news_daily.py``).
+DAG_ID = "news_daily"
+
+_PARTITIONS_SQL = """
+WITH last_run AS (
+    SELECT source, date, arg_max(run_id, finished_at) AS run_id,
+           max(finished_at) AS finished_at, count(*) AS runs
+    FROM runs
+    GROUP BY source, date
+)
+SELECT coalesce(d.date, r.date) AS date, coalesce(d.source, r.source) AS source,
+       coalesce(d.articles, 0) AS articles, coalesce(d.words, 0) AS words,
+       coalesce(d.rejects, 0) AS rejects, d.rejects_by_reason, d.languages,
+       coalesce(d.duplicates, 0) AS duplicates,
+       r.run_id, r.finished_at, coalesce(r.runs, 0) AS runs
+FROM source_daily AS d
+FULL OUTER JOIN last_run AS r ON d.source = r.source AND d.date = r.date
+ORDER BY date DESC, source
+"""
+
+_ENTITY_DAILY_SQL = """
+SELECT date, source, sum(mentions)::BIGINT AS mentions
+FROM entity_daily
+WHERE canonical = ?
+GROUP BY date, source
+"""
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One source's day: what it delivered and the run that wrote it last."""
+
+    date: dt.date
+    source: str
+    articles: int
+    words: int
+    rejects: int
+    rejects_by_reason: dict[str, int]
+    languages: dict[str, int]
+    duplicates: int
+    run_id: str | None
+    finished_at: dt.datetime | None
+    runs: int
+
+    @property
+    def dag_run_id(self) -> str | None:
+        """The Airflow run id inside ``run_id``, if a news_daily task wrote it."""
+        return dag_run_id(self.run_id, self.source) if self.run_id else None
+
+    @property
+    def dag_run_path(self) -> str | None:
+        """The DAG run's page, relative to the Airflow UI's root."""
+        run = self.dag_run_id
+        return f"dags/{DAG_ID}/runs/{quote(run, safe='')}" if run else None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat(),
+            "source": self.source,
+            "articles": self.articles,
+            "words": self.words,
+            "rejects": self.rejects,
+            "rejects_by_reason": self.rejects_by_reason,
+            "languages": self.languages,
+            "duplicates": self.duplicates,
+            "run_id": self.run_id,
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "runs": self.runs,
+            "dag_run_id": self.dag_run_id,
+            "dag_run_path": self.dag_run_path,
+        }
+
+
+def dag_run_id(run_id: str, source: str) -> str | None:
+    """``<airflow run id>__<source>__try<N>`` (how news_daily names a run) -> the Airflow run id.
+
+    Runs started from the command line (``newsflow run``) carry no Airflow run id: None.
+    """
+    match = re.fullmatch(rf"(?P<run>.+)__{re.escape(source)}__try\d+", run_id)
+    return match["run"] if match else None
+
+
+def partitions(con: duckdb.DuckDBPyConnection) -> list[Partition]:
+    """Every partition, newest first, with its counts and its latest run."""
+    rows = con.execute(_PARTITIONS_SQL).fetchall()
+    return [
+        Partition(
+            date=date,
+            source=source,
+            articles=articles,
+            words=words,
+            rejects=rejects,
+            rejects_by_reason=dict(sorted((by_reason or {}).items())),
+            languages=dict(sorted((languages or {}).items(), key=lambda kv: -kv[1])),
+            duplicates=duplicates,
+            run_id=run_id,
+            finished_at=finished_at,
+            runs=runs,
+        )
+        for (
+            date,
+            source,
+            articles,
+            words,
+            rejects,
+            by_reason,
+            languages,
+            duplicates,
+            run_id,
+            finished_at,
+            runs,
+        ) in rows
+    ]
+
+
+def _series(
+    parts: list[Partition], counts: dict[tuple[dt.date, str], int], metric: str
+) -> dict[str, Any]:
+    """Counts per (date, source) as one series per source over every partition date."""
+    present = {(p.date, p.source) for p in parts}
+    dates = sorted({p.date for p in parts})
+    sources = sorted({p.source for p in parts})
+    return {
+        "metric": metric,
+        "dates": [d.isoformat() for d in dates],
+        "series": [
+            {
+                "source": source,
+                "values": [
+                    counts.get((d, source), 0) if (d, source) in present else None for d in dates
+                ],
+            }
+            for source in sources
+        ],
+    }
+
+
+def volume(parts: list[Partition]) -> dict[str, Any]:
+    """Articles per day, one series per source."""
+    return _series(parts, {(p.date, p.source): p.articles for p in parts}, "articles")
+
+
+def entity_trend(
+    con: duckdb.DuckDBPyConnection, parts: list[Partition], name: str
+) -> dict[str, Any]:
+    """Mentions of the entity ``name`` (its canonical name) per day, one series per source."""
+    rows = con.execute(_ENTITY_DAILY_SQL, [name]).fetchall()
+    trend = _series(parts, {(date, source): n for date, source, n in rows}, "mentions")
+    return {"name": name, "total": sum(n for *_, n in rows), **trend}
+
+
+def top_entities(con: duckdb.DuckDBPyConnection, limit: int) -> list[dict[str, Any]]:
+    """The most mentioned names (people, organisations, places, ...) over the whole warehouse."""
+    from newsflow.views import NAME_LABELS_SQL
+
+    rows = con.execute(
+        f"""
+        SELECT canonical, mode(label), sum(mentions)::BIGINT AS mentions,
+               sum(articles)::BIGINT, list(DISTINCT source ORDER BY source)
+        FROM entity_daily
+        WHERE label IN {NAME_LABELS_SQL}
+        GROUP BY canonical
+        ORDER BY mentions DESC, canonical
+        LIMIT ?
+        """,
+        [limit],
+    ).fetchall()
+    return [
+        {"name": name, "label": label, "mentions": mentions, "articles": articles, "sources": srcs}
+        for name, label, mentions, articles, srcs in rows
+    ]
