@@ -80,6 +80,8 @@ NUM_PERM = 128
 LSH_BANDS, LSH_ROWS = 42, 3
 #: Estimated Jaccard similarity from which two articles are the same story.
 NEAR_DUPLICATE_JACCARD = 0.5
+#: Articles an LSH bucket remembers (see ``_near_matches``).
+BUCKET_SIZE = 64
 #: Names kept per article (the smallest hashes: a bottom-k sketch of the set).
 NAME_SKETCH = 64
 #: Share of the smaller name set the other must have for two texts to be one story.
@@ -185,38 +187,51 @@ def _band_keys(signatures: np.ndarray, band: int) -> np.ndarray:
     return keys
 
 
-def _candidate_pairs(signatures: np.ndarray) -> set[tuple[int, int]]:
-    """Row pairs that share at least one LSH band (i < j)."""
-    pairs: set[tuple[int, int]] = set()
-    for band in range(LSH_BANDS):
-        keys = _band_keys(signatures, band)
-        order = np.argsort(keys, kind="stable")
-        bounds = np.flatnonzero(np.diff(keys[order])) + 1
-        starts, ends = np.r_[0, bounds], np.r_[bounds, len(keys)]
-        shared = ends - starts > 1
-        for start, end in zip(starts[shared], ends[shared], strict=True):
-            members = sorted(order[start:end].tolist())
-            pairs.update((i, j) for n, i in enumerate(members) for j in members[n + 1 :])
-    return pairs
-
-
 def _near_matches(keys: list[ArticleKey]) -> dict[int, list[int]]:
-    """Index in ``keys`` (sorted) -> indices of earlier keys it near-duplicates."""
+    """Index in ``keys`` (sorted) -> ``[the earliest earlier key it near-duplicates]``.
+
+    Articles are taken in order; each looks up the earlier ones sharing an LSH
+    band with it and keeps the first that verifies. Each band's bucket
+    remembers its first :data:`BUCKET_SIZE` articles only: templated stories
+    (one template, many names) all fall in the same buckets without being
+    copies, and enumerating their pairs would cost memory quadratic in the
+    partition (measured: 6.6 GB for 8,000 generated pages). A true copy shares
+    about half its bands with the original (0.8^3 per band at Jaccard 0.8),
+    so a full bucket in one band does not hide it.
+    """
     with_fp = [i for i, k in enumerate(keys) if k.fingerprint is not None]
     if len(with_fp) < 2:
         return {}
     prints = [keys[i].fingerprint for i in with_fp]
     signatures = np.stack([np.frombuffer(fp, "<u4", count=NUM_PERM) for fp in prints])
-    pairs = np.array(sorted(_candidate_pairs(signatures)), dtype=np.int64).reshape(-1, 2)
-    similar = (signatures[pairs[:, 0]] == signatures[pairs[:, 1]]).mean(axis=1)
+    band_keys = np.stack([_band_keys(signatures, band) for band in range(LSH_BANDS)], axis=1)
+    buckets: list[dict[int, list[int]]] = [{} for _ in range(LSH_BANDS)]
     matches: dict[int, list[int]] = {}
-    for (i, j), jaccard in zip(pairs.tolist(), similar.tolist(), strict=True):
+    for pos, row in enumerate(band_keys.tolist()):
+        candidates: set[int] = set()
+        for band, key in enumerate(row):
+            members = buckets[band].setdefault(key, [])
+            candidates.update(members)
+            if len(members) < BUCKET_SIZE:
+                members.append(pos)
+        first = _first_match(pos, sorted(candidates), signatures, prints) if candidates else None
+        if first is not None:
+            matches[with_fp[pos]] = [with_fp[first]]
+    return matches
+
+
+def _first_match(
+    pos: int, candidates: list[int], signatures: np.ndarray, prints: list[bytes]
+) -> int | None:
+    """The earliest candidate that is a near copy of article ``pos``, if any."""
+    similar = (signatures[candidates] == signatures[pos]).mean(axis=1)
+    for candidate, jaccard in zip(candidates, similar.tolist(), strict=True):
         if jaccard < NEAR_DUPLICATE_JACCARD:
             continue
-        overlap = name_overlap(prints[i], prints[j])
+        overlap = name_overlap(prints[candidate], prints[pos])
         if jaccard >= SAME_TEXT_JACCARD or overlap is None or overlap >= NAME_OVERLAP:
-            matches.setdefault(with_fp[j], []).append(with_fp[i])
-    return matches
+            return candidate
+    return None
 
 
 def assign_clusters(
