@@ -18,7 +18,7 @@ export AIRFLOW__CORE__EXECUTOR ?= LocalExecutor
 export NEWSFLOW_WAREHOUSE ?= $(CURDIR)/data/warehouse
 export NEWSFLOW_SOURCES ?= $(CURDIR)/include/sources.yaml
 
-.PHONY: install run test eval lint format lock clean test-distributed
+.PHONY: install run test eval bench lint format lock clean test-distributed
 
 install: $(INSTALLED)
 
@@ -58,6 +58,10 @@ test: $(INSTALLED)
 eval: $(INSTALLED)
 	$(BIN)/python tools/eval_extraction.py
 	$(BIN)/python tools/eval_metadata.py
+
+# Speed and memory against the floor the model sets (about half an hour).
+bench: $(INSTALLED)
+	$(BIN)/python tools/bench.py
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
