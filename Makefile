@@ -18,7 +18,7 @@ export AIRFLOW__CORE__EXECUTOR ?= LocalExecutor
 export NEWSFLOW_WAREHOUSE ?= $(CURDIR)/data/warehouse
 export NEWSFLOW_SOURCES ?= $(CURDIR)/include/sources.yaml
 
-.PHONY: install run test eval bench lint format lock clean test-distributed
+.PHONY: install run test eval bench fuzz soak lint format lock clean test-distributed
 
 install: $(INSTALLED)
 
@@ -62,6 +62,17 @@ eval: $(INSTALLED)
 # Speed and memory against the floor the model sets (about half an hour).
 bench: $(INSTALLED)
 	$(BIN)/python tools/bench.py
+
+# Time-boxed fuzzing of `newsflow extract` (FUZZ_SECONDS, default 60).
+fuzz: $(INSTALLED)
+	$(BIN)/python tools/fuzz_extract.py --seconds $${FUZZ_SECONDS:-60}
+
+# The long loops: 200 SIGKILLs, 200 publishes under a reader, 20x the property
+# examples, 10 minutes of fuzzing.
+soak: $(INSTALLED)
+	NEWSFLOW_SOAK=1 $(BIN)/python -m pytest -q -s tests/test_crash_safety.py \
+	  tests/test_concurrency.py tests/test_properties.py tests/test_hostile_inputs.py
+	$(BIN)/python tools/fuzz_extract.py --seconds 600
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

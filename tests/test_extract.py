@@ -101,7 +101,7 @@ def test_pages_without_an_article_are_rejected():
     with pytest.raises(PageRejected) as caught:
         extract_page(index.encode())
     assert caught.value.stage == "extract"
-    assert caught.value.reason in {"no_main_text", "not_an_article"}
+    assert caught.value.reason in {"no_main_text", "not_an_article", "not_found_page"}
 
 
 def test_decode_honours_boms_and_declared_charsets():

@@ -77,9 +77,7 @@ def web(news_server: NewsServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def rows(root: Path, table: str) -> list[dict]:
-    return pq.read_table(
-        store.partition_dir(root, table, "gazette", DAY) / "data.parquet"
-    ).to_pylist()
+    return pq.read_table(store.partition_file(root, table, "gazette", DAY)).to_pylist()
 
 
 def test_a_feed_partition_is_fetched_archived_and_accounted_for(web):

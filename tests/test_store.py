@@ -33,12 +33,16 @@ def test_publish_replaces_the_partition_and_removes_the_staging(tmp_path):
     staging = stage(tmp_path, ["new"])
     store.publish(staging, tmp_path, "s", DAY)
 
-    folder = store.partition_dir(tmp_path, "articles", "s", DAY)
-    assert [p.name for p in folder.iterdir()] == ["data.parquet"]
-    assert pq.read_table(folder / "data.parquet").column("article_id").to_pylist() == ["new"]
+    # one file per generation; the superseded one stays a while for running queries
+    current = store.partition_file(tmp_path, "articles", "s", DAY)
+    assert len(list(current.parent.iterdir())) == 2
+    assert pq.read_table(current).column("article_id").to_pylist() == ["new"]
     for table in ("entities", "rejects"):  # empty tables still get a file with the schema
-        data = pq.read_table(store.partition_dir(tmp_path, table, "s", DAY) / "data.parquet")
+        data = pq.read_table(store.partition_file(tmp_path, table, "s", DAY))
         assert data.num_rows == 0 and data.schema.equals(store.SCHEMAS[table])
+        assert current.name == store.partition_file(tmp_path, table, "s", DAY).name
+    with store.open_views(tmp_path) as con:
+        assert con.execute("SELECT article_id FROM articles").fetchall() == [("new",)]
     assert not staging.exists()
 
 

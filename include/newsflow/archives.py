@@ -127,13 +127,25 @@ class FolderArchive:
 
     def records(self) -> Iterator[ArchiveRecord]:
         for page in sorted(self.path.rglob("*")):
-            if page.is_file() and page.suffix.lower() in PAGE_SUFFIXES:
+            if page.is_file() and not self._inside(page):
+                # A symlink out of the archive (``evil.html -> /etc/passwd``)
+                # would copy a file of this machine into the warehouse.
+                log.warning("skipping %s: it leads outside the archive %s", page, self.path)
+                self.skipped["outside_archive"] = self.skipped.get("outside_archive", 0) + 1
+            elif page.is_file() and page.suffix.lower() in PAGE_SUFFIXES:
                 yield self.record_at(page.relative_to(self.path).as_posix())
             elif page.is_file() and page.suffix.lower() != ".json":
                 self.skipped["not_a_page"] = self.skipped.get("not_a_page", 0) + 1
 
+    def _inside(self, path: Path) -> bool:
+        return path.resolve().is_relative_to(self.path.resolve())
+
     def record_at(self, ref: str) -> ArchiveRecord:
         page = self.path / ref
+        if not self._inside(page):
+            return ArchiveRecord(
+                ref, None, None, None, "file_mtime", error=f"{ref!r} is outside the archive"
+            )
         sidecar = _sidecar(page.with_suffix(page.suffix + ".json")) or _sidecar(
             page.with_suffix(".json")
         )

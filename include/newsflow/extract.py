@@ -10,8 +10,14 @@ can account for every page.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import datetime as dt
+import logging
 import re
+import signal
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -19,7 +25,9 @@ import charset_normalizer
 import trafilatura
 
 from newsflow.metadata import count_words, identify_language, published_date
-from newsflow.textclean import clean_text_page
+from newsflow.textclean import CleanedText, clean_text_page
+
+log = logging.getLogger(__name__)
 
 EXTRACTOR_VERSION = f"newsflow-extract/1+trafilatura-{trafilatura.__version__}"
 
@@ -27,6 +35,10 @@ EXTRACTOR_VERSION = f"newsflow-extract/1+trafilatura-{trafilatura.__version__}"
 MIN_ARTICLE_WORDS = 60
 #: Longer clean texts are not news articles; they would also stall NER.
 MAX_ARTICLE_CHARS = 500_000
+#: Seconds one page's extraction may take before it is rejected (``extract/timeout``).
+#: Ordinary pages take well under 2 s; trafilatura and lxml on pathological
+#: markup can take minutes. Read at call time, so a process can change it.
+PAGE_TIME_BUDGET = 20.0
 
 Mode = Literal["auto", "html", "text"]
 
@@ -73,6 +85,32 @@ _BIOGRAPHY = re.compile(
 )
 
 
+# What a page with too little text says about itself: sites serve "not found"
+# pages and login walls with status 200, and they call for other fixes (a
+# broken link list, a subscription) than a section index does.
+_NOT_FOUND_PAGE = re.compile(
+    r"""\b(?:404|(?:page|article|story)\ (?:was\ )?not\ found|not\ found
+        |no\ longer\ (?:available|exists)|(?:does\ not|doesn't|did\ not)\ exist)\b""",
+    re.I | re.X,
+)
+_LOGIN_WALL = re.compile(
+    r"""\b(?:sign\ in|log\ ?in|subscribe\ to\ (?:continue|keep)\ reading
+        |subscribers?\ only|for\ subscribers|(?:reached|used)\ your\ (?:limit|free)
+        |create\ (?:a\ free\ |an\ )?account\ to)""",
+    re.I | re.X,
+)
+
+
+def _short_page_reason(extracted: Extracted) -> str:
+    """``not_found_page``, ``login_wall`` or ``not_an_article`` for a page with too few words."""
+    said = f"{extracted.title or ''}\n{extracted.text}"
+    if _NOT_FOUND_PAGE.search(said):
+        return "not_found_page"
+    if _LOGIN_WALL.search(said):
+        return "login_wall"
+    return "not_an_article"
+
+
 class PageRejected(Exception):
     """A page that does not become an article. ``stage``/``reason`` land in ``rejects``."""
 
@@ -81,6 +119,51 @@ class PageRejected(Exception):
         self.stage = stage
         self.reason = reason
         self.detail = detail
+
+
+class _OverBudget(BaseException):
+    """Raised by the alarm. A BaseException, so no ``except Exception`` inside
+    trafilatura or lxml can swallow it and carry on."""
+
+
+@contextlib.contextmanager
+def time_budget(seconds: float | None) -> Iterator[None]:
+    """Raise ``PageRejected("extract", "timeout")`` if the block runs over ``seconds``.
+
+    A ``SIGALRM`` timer: the only way to stop pure-Python work (trafilatura,
+    the text cleaner, ``re``) from outside without a process per page. It
+    works in the main thread (where Airflow tasks, the CLI and process-pool
+    workers run the extraction); elsewhere the block runs unguarded. A timer
+    set by someone else (Airflow's ``execution_timeout``) is respected: if it
+    fires first it is left alone, otherwise it is restored afterwards.
+    """
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    outer, _ = signal.getitimer(signal.ITIMER_REAL)
+    if outer and outer <= seconds:
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise _OverBudget
+
+    started = time.monotonic()
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _OverBudget:
+        raise PageRejected(
+            "extract", "timeout", f"extraction took longer than {seconds:g} s"
+        ) from None
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+        if outer:
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 1e-3))
 
 
 @dataclass(frozen=True)
@@ -102,8 +185,10 @@ def decode(body: bytes, *, declared: str | None = None) -> str:
 
     A byte-order mark wins; then the charset the server declared
     (``Content-Type``), then UTF-8, then the page's ``<meta charset>``, each
-    only if the bytes decode cleanly with it; then statistical detection
-    (charset-normalizer); cp1252, the web's de facto default, last.
+    only if the bytes decode cleanly with it; then UTF-8 with replacement
+    characters if the bytes are mostly UTF-8 (mixed encodings); then
+    statistical detection (charset-normalizer); cp1252, the web's de facto
+    default, last.
     """
     if not body.strip():
         raise PageRejected("decode", "empty", f"{len(body)} bytes, no content")
@@ -119,8 +204,26 @@ def decode(body: bytes, *, declared: str | None = None) -> str:
                 return body.decode(encoding)
             except (LookupError, UnicodeDecodeError):
                 continue
+    mostly_utf8 = _mostly_utf8(body)
+    if mostly_utf8 is not None:
+        return mostly_utf8
     guess = charset_normalizer.from_bytes(body[:_DETECT_BYTES]).best()
     return body.decode(guess.encoding if guess else "cp1252", errors="replace")
+
+
+def _mostly_utf8(body: bytes) -> str | None:
+    """The body as UTF-8 with U+FFFD for stray bytes, if UTF-8 is what it mostly is.
+
+    A UTF-8 page with a pasted snippet in cp1252 (an ad, a comment, a quote)
+    fails strict decoding; statistical detection then picks a single-byte
+    charset and garbles every accented letter of the story. Valid multi-byte
+    sequences almost never arise by chance in single-byte text, so when they
+    outnumber the invalid bytes the page is UTF-8 and only the snippet suffers.
+    """
+    text = body.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd")
+    valid = sum(1 for char in text if char > "\x7f") - invalid
+    return text if valid > invalid else None
 
 
 def _looks_binary(body: bytes) -> bool:
@@ -209,9 +312,25 @@ def extract_html(html: str) -> Extracted:
     )
 
 
+def _clean_text(raw: str) -> CleanedText:
+    longest = max((len(line) for line in raw.splitlines()), default=0)
+    if longest > MAX_ARTICLE_CHARS:
+        raise PageRejected(
+            "extract",
+            "not_an_article",
+            f"a line of {longest} chars (> {MAX_ARTICLE_CHARS}): not prose",
+        )
+    return clean_text_page(raw)
+
+
 def extract_text(raw: str) -> Extracted:
-    """The text-mode cleaner's article and metadata."""
-    cleaned = clean_text_page(raw)
+    """The text-mode cleaner's article and metadata.
+
+    A line longer than any article can be (a log, a data dump, a minified
+    blob) means the page is not prose; the cleaner would spend seconds per
+    megabyte finding that out.
+    """
+    cleaned = _clean_text(raw)
     return Extracted(
         text=cleaned.text,
         title=cleaned.title,
@@ -233,27 +352,41 @@ def page_date(
     in its partition. ``(None, None)`` if the page states none or is unreadable.
     """
     try:
-        text = decode(body, declared=charset)
-    except PageRejected:
+        with time_budget(PAGE_TIME_BUDGET):
+            text = decode(body, declared=charset)
+            if sniff_format(text) == "html":
+                return published_date(text, url=url, fallback=None)
+            cleaned = _clean_text(text)
+    except PageRejected as e:
+        if e.reason == "timeout":
+            log.warning("no page date for %s: %s", url or "a page", e)
         return None, None
-    if sniff_format(text) == "html":
-        return published_date(text, url=url, fallback=None)
-    cleaned = clean_text_page(text)
     return cleaned.published, cleaned.published_source
 
 
-def extract_page(body: bytes, *, mode: Mode = "auto", charset: str | None = None) -> Extracted:
+def extract_page(
+    body: bytes,
+    *,
+    mode: Mode = "auto",
+    charset: str | None = None,
+    budget: float | None = None,
+) -> Extracted:
     """Decode, extract and sanity-check one page; raise PageRejected if it is no article.
 
     ``charset`` is the encoding the server declared, if the page came over HTTP.
+    ``budget`` is the time the page may take in seconds (default
+    :data:`PAGE_TIME_BUDGET`, 0 for none); over it, it is rejected as ``timeout``.
     """
-    text = decode(body, declared=charset)
-    kind = sniff_format(text) if mode == "auto" else mode
-    extracted = extract_html(text) if kind == "html" else extract_text(text)
+    with time_budget(PAGE_TIME_BUDGET if budget is None else budget):
+        text = decode(body, declared=charset)
+        kind = sniff_format(text) if mode == "auto" else mode
+        extracted = extract_html(text) if kind == "html" else extract_text(text)
     words = count_words(extracted.text)
     if words < MIN_ARTICLE_WORDS:
         raise PageRejected(
-            "extract", "not_an_article", f"{words} words of clean text (< {MIN_ARTICLE_WORDS})"
+            "extract",
+            _short_page_reason(extracted),
+            f"{words} words of clean text (< {MIN_ARTICLE_WORDS})",
         )
     if len(extracted.text) > MAX_ARTICLE_CHARS:
         raise PageRejected(

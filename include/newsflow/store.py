@@ -1,23 +1,51 @@
 """Storage: Parquet partitions per table, published atomically, under a DuckDB catalog.
 
 Layout: ``<root>/<table>/source=<id>/date=<YYYY-MM-DD>/<file>.parquet``.
-A run stages its files under ``<root>/_staging/`` and publishes each one with
-``os.replace`` (atomic on one filesystem): readers see the old partition file
-or the new one, never a half-written one. The catalog ``newsflow.duckdb``
-holds only views over ``read_parquet`` globs, so new partitions appear
-without writing to it, and a run never needs its write lock while analysts
-hold it open.
+A run stages its files under ``<root>/_staging/``. The catalog
+``newsflow.duckdb`` holds only views over ``read_parquet`` globs, so new
+partitions appear without writing to it, and a run never needs its write
+lock while analysts hold it open.
+
+A partition is three tables (``articles``, ``entities``, ``rejects``) that
+must change together: ``entities`` point into ``articles`` by id and offset.
+Renaming one file per table would let a SIGKILL between two renames leave new
+articles beside old entities. And DuckDB opens a Parquet file more than once
+per query (schema at bind time, data at execution), so a file replaced in
+place under a running query makes it fail ("Invalid data") or read a torn
+mix. Hence *generations*: each publish writes new files with a fresh name,
+``<gen>.parquet``, for every replaced table, and then commits them all with
+one atomic rename of the partition's pointer::
+
+    <root>/articles/source=<id>/date=<day>/g-<ns>-<hex>.parquet   (one per generation)
+    <root>/_partitions/source=<id>/date=<day>/current.json        {"gen": "g-<ns>-<hex>"}
+
+The views (catalog and :func:`open_views`) keep only the rows of each
+partition's current generation (a partition without a pointer, written by
+an earlier version, shows its ``data.parquet``). Files are never changed
+after they are written, so a query that listed a generation a moment before
+the switch still reads it whole. Superseded generations stay on disk
+:data:`KEEP_SUPERSEDED_SECONDS` (an hour), then the next publish of the
+source removes them, along with files a crashed run wrote but never
+committed; a bare ``read_parquet`` over the folders sees them until then,
+the views never do. Writers of one partition
+take a ``flock`` in its ``_partitions`` folder; readers and the catalog never
+lock anything.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
+import json
 import logging
 import os
 import re
 import shutil
-from collections.abc import Iterable, Mapping
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import duckdb
@@ -36,6 +64,23 @@ RAW_FILE = "pages.warc.gz"
 FAILURES_FILE = "failures.jsonl"
 DISCOVERY_FILE = "discovery.warc.gz"
 PARTITION_FILE = "data.parquet"
+#: Generations of the replaced tables of each partition (see the module docstring).
+GENERATIONS = "_partitions"
+POINTER = "current.json"
+#: The generation of a partition written before generations existed.
+LEGACY_GENERATION = PARTITION_FILE.removesuffix(".parquet")
+_LOCK_FILE = ".lock"
+#: A pointer for no partition, so the views' pointer glob always matches a file.
+_SENTINEL = Path("source=-", "date=1970-01-01", POINTER)
+#: Superseded generations and uncommitted files younger than this are kept
+#: (see :func:`_collect_garbage`).
+KEEP_SUPERSEDED_SECONDS = 3600.0
+#: Pause between writing a generation's files and committing it. A query lists
+#: the files when it is planned and reads the pointer when it runs; one that
+#: listed before the new files existed and reads the pointer after the switch
+#: would find no file of the named generation and show the partition empty.
+#: Waiting here makes that need a plan-to-run gap longer than this.
+SETTLE_SECONDS = 0.2
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 # ``source`` and ``date`` are not stored in the files: they come from the
@@ -190,38 +235,193 @@ def _replace(staged: Path, final: Path) -> None:
     _fsync(final.parent)
 
 
-def publish(staging: Path, root: Path, source: str, date: dt.date) -> None:
-    """Move a staged partition into place, one atomic rename per table."""
+def generations_dir(root: Path, source: str, date: dt.date) -> Path:
+    """Where a partition's pointer and writers' lock live."""
+    return root / GENERATIONS / f"source={validate_source_id(source)}" / f"date={date.isoformat()}"
+
+
+@contextlib.contextmanager
+def partition_lock(root: Path, source: str, date: dt.date) -> Iterator[Path]:
+    """Serialise the writers of one partition (a ``flock``; readers never take it).
+
+    Not re-entrant: a process holding it must not ask for it again.
+    """
+    folder = generations_dir(root, source, date)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / _LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield folder
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def current_generation(root: Path, source: str, date: dt.date) -> str:
+    """The partition's committed generation (``data`` if it predates generations)."""
+    pointer = generations_dir(root, source, date) / POINTER
+    try:
+        return json.loads(pointer.read_text(encoding="utf-8"))["gen"]
+    except FileNotFoundError:
+        return LEGACY_GENERATION
+
+
+def partition_file(root: Path, table: str, source: str, date: dt.date) -> Path:
+    """The file that holds a partition of ``table`` now (it may not exist).
+
+    For a replaced table, the current generation's file; for the others
+    (``quality``), the one file the partition folder has.
+    """
+    folder = partition_dir(root, table, source, date)
+    if table not in REPLACED_TABLES:
+        return folder / PARTITION_FILE
+    return folder / f"{current_generation(root, source, date)}.parquet"
+
+
+def _point_at(folder: Path, generation: str) -> None:
+    """The commit: one atomic rename makes ``generation`` the partition."""
+    temp = folder / f".{POINTER}.{uuid.uuid4().hex[:8]}"
+    temp.write_text(json.dumps({"gen": generation}), encoding="utf-8")
+    _fsync(temp)
+    os.replace(temp, folder / POINTER)
+    _fsync(folder)
+
+
+def _swap_in(root: Path, source: str, date: dt.date, files: Mapping[str, Path]) -> None:
+    """Commit a new generation: ``files`` renamed in, the other tables carried over.
+
+    The caller holds the partition lock. Everything before the pointer's
+    rename only adds files no view shows, so a crash at any point leaves
+    the previous generation current and whole.
+    """
+    previous = current_generation(root, source, date)
+    generation = f"g-{time.time_ns()}-{uuid.uuid4().hex[:8]}"
     for table in REPLACED_TABLES:
-        final = partition_dir(root, table, source, date) / PARTITION_FILE
-        _replace(staging / f"{table}.parquet", final)
+        folder = partition_dir(root, table, source, date)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{generation}.parquet"
+        kept = folder / f"{previous}.parquet"
+        # Only whole files ever appear under a name the views' glob matches.
+        if table in files:
+            os.replace(files[table], target)
+        elif kept.exists():
+            try:
+                os.link(kept, target)  # same bytes, new name: no copy
+            except OSError:
+                _write_whole(target, lambda temp, kept=kept: shutil.copyfile(kept, temp))
+        else:
+            empty = SCHEMAS[table].empty_table()
+            _write_whole(target, lambda temp, empty=empty: pq.write_table(empty, temp))
+        _fsync(folder)
+    time.sleep(SETTLE_SECONDS)
+    _point_at(generations_dir(root, source, date), generation)
+    _collect_garbage(root, source, date, keep={generation, previous})
+
+
+def _write_whole(target: Path, write: Callable[[Path], object]) -> None:
+    temp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
+    write(temp)
+    _fsync(temp)
+    os.replace(temp, target)
+
+
+def _collect_garbage(root: Path, source: str, date: dt.date, *, keep: set[str]) -> None:
+    """Remove superseded generations and uncommitted files, of every partition of ``source``.
+
+    A query lists every file in the partition folders when it is planned and
+    opens them while it runs, so removing a file can fail a query that listed
+    it a moment before. Hence only files older than
+    :data:`KEEP_SUPERSEDED_SECONDS` go, so each is removed once, long after
+    the run that superseded it (``keep``: the generations of ``date`` just
+    switched, kept whatever their age); every partition of the source is
+    swept, so one published once and never again is cleaned up too.
+    """
+    cutoff = time.time() - KEEP_SUPERSEDED_SECONDS
+    folders = [root / GENERATIONS / f"source={source}"]
+    folders += [root / table / f"source={source}" for table in REPLACED_TABLES]
+    for partition in (p for folder in folders if folder.is_dir() for p in folder.iterdir()):
+        if not partition.is_dir() or not partition.name.startswith("date="):
+            continue
+        try:
+            day = dt.date.fromisoformat(partition.name.removeprefix("date="))
+        except ValueError:
+            continue
+        kept = keep if day == date else {current_generation(root, source, day)}
+        for entry in partition.iterdir():
+            if entry.name.removesuffix(".parquet") in kept or entry.name in (POINTER, _LOCK_FILE):
+                continue
+            try:
+                if entry.is_file() and entry.lstat().st_mtime < cutoff:
+                    entry.unlink()
+            except FileNotFoundError:
+                continue  # another writer collected it
+
+
+def publish(staging: Path, root: Path, source: str, date: dt.date) -> None:
+    """Put a staged partition in place: all its tables at once, one atomic rename."""
+    files = {table: staging / f"{table}.parquet" for table in REPLACED_TABLES}
+    with partition_lock(root, source, date):
+        _swap_in(root, source, date, files)
     shutil.rmtree(staging, ignore_errors=True)
 
 
 def read_partition(root: Path, table: str, source: str, date: dt.date) -> pa.Table | None:
-    """A published partition file of ``table``, or None if there is none."""
-    path = partition_dir(root, table, source, date) / PARTITION_FILE
+    """A published partition of ``table``, or None if there is none."""
+    path = partition_file(root, table, source, date)
     return pq.read_table(path) if path.exists() else None
+
+
+def _as_table(table: str, data: pa.Table | list[Mapping]) -> pa.Table:
+    return data if isinstance(data, pa.Table) else pa.Table.from_pylist(list(data), SCHEMAS[table])
 
 
 def replace_partition(
     root: Path, table: str, source: str, date: dt.date, data: pa.Table | list[Mapping]
 ) -> None:
-    """Write a whole partition file of ``table`` atomically (temp file, then rename)."""
+    """Write a whole partition of ``table`` atomically.
+
+    A replaced table (``articles``, ``entities``, ``rejects``) gets a new
+    generation with the other two carried over; other tables get a temp
+    file renamed over the old one.
+    """
+    if table in REPLACED_TABLES:
+        update_partition(root, table, source, date, lambda _old: data)
+        return
     final = partition_dir(root, table, source, date) / PARTITION_FILE
-    if not isinstance(data, pa.Table):
-        data = pa.Table.from_pylist(list(data), SCHEMAS[table])
     staged = final.with_name(f".{final.name}.tmp")
     staged.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(data, staged)
+    pq.write_table(_as_table(table, data), staged)
     _fsync(staged)
     _replace(staged, final)
 
 
+def update_partition(
+    root: Path,
+    table: str,
+    source: str,
+    date: dt.date,
+    change: Callable[[pa.Table | None], pa.Table | list[Mapping]],
+) -> None:
+    """Read, change and write back one replaced table of a partition, under its lock.
+
+    ``change`` gets the current table (None if unpublished) and returns the
+    new one. A publish of the same partition cannot slip in between the read
+    and the write, so no writer's update is lost or mixed with another's.
+    """
+    if table not in REPLACED_TABLES:
+        raise ValueError(f"{table!r} is not one of {REPLACED_TABLES}")
+    with partition_lock(root, source, date) as folder:
+        data = _as_table(table, change(read_partition(root, table, source, date)))
+        staged = folder / f".{table}-{uuid.uuid4().hex[:8]}.parquet.tmp"
+        pq.write_table(data, staged)
+        _fsync(staged)
+        _swap_in(root, source, date, {table: staged})
+
+
 def partitions_of_date(root: Path, table: str, date: dt.date) -> list[str]:
     """Sources that have a published ``table`` partition for ``date``."""
-    found = (root / table).glob(f"source=*/date={date.isoformat()}/{PARTITION_FILE}")
-    return sorted(path.parent.parent.name.removeprefix("source=") for path in found)
+    folders = (root / table).glob(f"source=*/date={date.isoformat()}")
+    sources = (folder.parent.name.removeprefix("source=") for folder in folders)
+    return sorted(s for s in sources if partition_file(root, table, s, date).exists())
 
 
 def append_run(root: Path, source: str, date: dt.date, run_row: Mapping[str, object]) -> None:
@@ -279,18 +479,13 @@ def ingested_urls(root: Path, source: str) -> set[str]:
     Articles and pages rejected after they were fetched count; pages whose
     fetch failed do not, so they are tried again on the next run.
     """
-    folder = f"source={validate_source_id(source)}"
-    queries, params = [], []
-    if _has_files(root, "articles", source):
-        queries.append("SELECT unnest([url, canonical_url]) FROM read_parquet(?)")
-        params.append((root / "articles" / folder / "*" / "*.parquet").as_posix())
-    if _has_files(root, "rejects", source):
-        queries.append("SELECT url FROM read_parquet(?) WHERE stage <> 'fetch'")
-        params.append((root / "rejects" / folder / "*" / "*.parquet").as_posix())
-    if not queries:
-        return set()
-    with duckdb.connect() as con:
-        rows = con.execute(" UNION ".join(queries), params).fetchall()
+    validate_source_id(source)
+    with open_views(root) as con:  # current generations only, not uncommitted files
+        rows = con.execute(
+            "SELECT unnest([url, canonical_url]) FROM articles WHERE source = $s "
+            "UNION SELECT url FROM rejects WHERE source = $s AND stage <> 'fetch'",
+            {"s": source},
+        ).fetchall()
     return {url for (url,) in rows if url}
 
 
@@ -300,7 +495,7 @@ def first_seen(root: Path, source: str, date: dt.date) -> dict[str, tuple[str, d
     A re-run keeps ``ingested_at`` for unchanged articles, so re-running a
     partition changes no row.
     """
-    path = partition_dir(root, "articles", source, date) / PARTITION_FILE
+    path = partition_file(root, "articles", source, date)
     if not path.exists():
         return {}
     table = pq.read_table(path, columns=["article_id", "content_hash", "ingested_at"])
@@ -309,13 +504,39 @@ def first_seen(root: Path, source: str, date: dt.date) -> dict[str, tuple[str, d
     }
 
 
+def _quote(path: Path) -> str:
+    return "'" + path.as_posix().replace("'", "''") + "'"
+
+
+_HIVE = "hive_partitioning = true, hive_types = {'source': 'VARCHAR', 'date': 'DATE'}"
+
+
 def _view_sql(root: Path, table: str) -> str:
-    pattern = (root / table / "*" / "*" / "*.parquet").as_posix().replace("'", "''")
+    files = _quote(root / table / "*" / "*" / "*.parquet")
+    if table not in REPLACED_TABLES:
+        return (
+            f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet({files}, "
+            f"{_HIVE}, union_by_name = true)"
+        )
+    # Only each partition's current generation; no pointer: the earlier layout's file.
+    pointers = _quote(root / GENERATIONS / "*" / "*" / POINTER)
     return (
-        f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet('{pattern}', "
-        "hive_partitioning = true, hive_types = {'source': VARCHAR, 'date': DATE}, "
-        "union_by_name = true)"
+        f"CREATE OR REPLACE VIEW {table} AS SELECT t.* EXCLUDE (filename) "
+        f"FROM read_parquet({files}, {_HIVE}, union_by_name = true, filename = true) AS t "
+        f"LEFT JOIN read_json({pointers}, columns = {{'gen': 'VARCHAR'}}, {_HIVE}) AS p "
+        "ON p.source = t.source AND p.date = t.date "
+        f"WHERE parse_filename(t.filename, true) = coalesce(p.gen, '{LEGACY_GENERATION}')"
     )
+
+
+def _ensure_sentinel(root: Path) -> None:
+    """A pointer for no partition, so the views' pointer glob never matches nothing."""
+    sentinel = root / GENERATIONS / _SENTINEL
+    if not sentinel.exists():
+        sentinel.parent.mkdir(parents=True, exist_ok=True)
+        temp = sentinel.with_name(f".{POINTER}.{uuid.uuid4().hex[:8]}")
+        temp.write_text(json.dumps({"gen": ""}), encoding="utf-8")
+        os.replace(temp, sentinel)
 
 
 def _empty_view_sql(table: str) -> str:
@@ -346,6 +567,7 @@ def open_views(root: Path) -> duckdb.DuckDBPyConnection:
     What the pipeline's own checks read: the same data as the catalog shows,
     without touching the catalog file (no lock, whatever analysts hold open).
     """
+    _ensure_sentinel(root)
     con = duckdb.connect()
     for table in SCHEMAS:
         con.execute(_view_sql(root, table) if _has_files(root, table) else _empty_view_sql(table))
@@ -381,6 +603,7 @@ def ensure_catalog(root: Path, tables: Iterable[str] = SCHEMAS) -> bool:
     then, the views wait for the next run; the data itself is already published.
     """
     catalog = root / CATALOG
+    _ensure_sentinel(root)
     wanted = {t: _view_sql(root, t) for t in tables if _has_files(root, t)}
     if set(ANALYST_BASE) <= wanted.keys():
         wanted |= {

@@ -6,7 +6,8 @@ a hash of the canonical URL, and "already ingested?" is a lookup on it, so every
 spelling must collapse to one string. The rules are the safe ones of RFC 3986
 section 6 (case, default ports, dot segments, percent-encoding) plus the
 removal of parameters that only track the reader (``utm_*``, click ids,
-session ids), which never change the page served.
+session ids), which never change the page served, and of credentials (user
+info, ``token=``, ``api_key=``, ...), which must never be stored.
 
 Everything here is pure: no network, no state.
 """
@@ -41,6 +42,34 @@ TRACKING_PARAMS = frozenset(
         "phpsessid",
         "sid",
         "sessionid",
+    }
+)
+#: Query parameters that carry a credential. They never name a different page,
+#: and a token or password must not end up in the warehouse, its raw archive
+#: or a log: canonical URLs drop them, :func:`redact` drops them from the URLs
+#: stored as they came.
+SECRET_PARAMS = frozenset(
+    {
+        "access_token",
+        "api_key",
+        "api-key",
+        "apikey",
+        "auth",
+        "auth_token",
+        "client_secret",
+        "id_token",
+        "password",
+        "passwd",
+        "pwd",
+        "refresh_token",
+        "secret",
+        "session_token",
+        "token",
+        "x-amz-credential",
+        "x-amz-security-token",
+        "x-amz-signature",
+        "x-goog-credential",
+        "x-goog-signature",
     }
 )
 #: Query parameter prefixes that always track (Google Analytics campaigns).
@@ -90,6 +119,33 @@ def is_tracking_param(name: str) -> bool:
     """Whether a query parameter name only tracks the reader or the campaign."""
     name = name.lower()
     return name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIXES)
+
+
+def is_secret_param(name: str) -> bool:
+    """Whether a query parameter name carries a credential (see :data:`SECRET_PARAMS`)."""
+    return _normalize_escapes(name, _QUERY_SAFE).lower() in SECRET_PARAMS
+
+
+def redact(url: str) -> str:
+    """``url`` as it came, minus user info (``user:pass@``) and credential parameters.
+
+    Not a canonicalisation: everything else is kept byte for byte, so the
+    stored URL still shows what was asked for. Strings that are not
+    URLs with a host come back unchanged.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    netloc = parts.netloc.rpartition("@")[2]
+    query = "&".join(
+        pair
+        for pair in parts.query.split("&")
+        if pair and not is_secret_param(pair.partition("=")[0])
+    )
+    if netloc == parts.netloc and query == parts.query:
+        return url
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def remove_dot_segments(path: str) -> str:
@@ -175,7 +231,7 @@ def _canonical_query(query: str) -> str:
         if not pair:
             continue
         key, sep, value = pair.partition("=")
-        if is_tracking_param(_normalize_escapes(key, _QUERY_SAFE)):
+        if is_tracking_param(_normalize_escapes(key, _QUERY_SAFE)) or is_secret_param(key):
             continue
         normal_value = _normalize_escapes(value, _QUERY_SAFE) if sep else None
         kept.append((_normalize_escapes(key, _QUERY_SAFE), normal_value))

@@ -42,6 +42,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import BUFF_SIZE
 from warcio.warcwriter import WARCWriter
 
+from newsflow.urls import redact
+
 log = logging.getLogger(__name__)
 
 SOFTWARE = "newsflow"
@@ -50,6 +52,11 @@ REQUESTED_URI = "WARC-Newsflow-Requested-URI"
 #: WARC extension field: what put the page in its partition (``feed``, ``warc_date``, ...).
 DATE_SOURCE = "WARC-Newsflow-Date-Source"
 _REWRITTEN = ("content-encoding", "transfer-encoding", "content-length")
+#: Decoded payloads larger than this are not read (the record gets ``error``)
+#: when the caller names no smaller limit: a gzip or brotli bomb in an archive
+#: someone else wrote (a few KiB that inflate to gigabytes) must not take the
+#: process's memory. Far above any news page (``NEWSFLOW_MAX_PAGE_BYTES``).
+MAX_PAYLOAD_BYTES = 32 * 1024 * 1024
 # What a damaged record or payload can raise from inside warcio (its header
 # parser fails with AttributeError / TypeError on records cut short).
 _READ_ERRORS = (
@@ -130,6 +137,9 @@ class WarcWriter:
         ``requested_url`` is the URL asked for, if redirects led to ``url``;
         ``date_source`` says how the page's partition date was decided.
         """
+        # Credentials in a URL (user:pass@, token=) never reach the archive.
+        url = redact(url)
+        requested_url = redact(requested_url) if requested_url else requested_url
         offset = self._handle.tell()
         date = _warc_date(fetched_at)
         warc_headers = {"WARC-Date": date}
@@ -206,8 +216,11 @@ def read_responses(
     Other record types are skipped. A damaged payload yields an item with
     ``error`` set and reading goes on; a damaged record structure yields one
     such item and ends the iteration, since nothing after it can be trusted.
+    Payloads over ``max_body_bytes`` (default :data:`MAX_PAYLOAD_BYTES`) come
+    out with ``error`` set and no body.
     """
     path = Path(path)
+    max_body_bytes = MAX_PAYLOAD_BYTES if max_body_bytes is None else max_body_bytes
     ref_name = ref_name or f"raw/{path.name}"
     with path.open("rb") as handle:
         handle.seek(offset)
@@ -243,7 +256,8 @@ def _response(
     record: ArcWarcRecord, records: ArchiveIterator, ref_name: str, max_body_bytes: int | None
 ) -> ArchivedResponse:
     headers = record.http_headers
-    url = record.rec_headers.get_header("WARC-Target-URI") or ""
+    # Archives written by other tools may hold credentials in URLs: drop them on the way in.
+    url = redact(record.rec_headers.get_header("WARC-Target-URI") or "")
     record_id = record.rec_headers.get_header("WARC-Record-ID") or ""
     status = _status(headers.get_statuscode())
     try:
@@ -265,7 +279,7 @@ def _response(
         record_id=record_id,
         raw_ref=raw_ref,
         error=error,
-        requested_url=record.rec_headers.get_header(REQUESTED_URI),
+        requested_url=_redacted(record.rec_headers.get_header(REQUESTED_URI)),
         date_source=record.rec_headers.get_header(DATE_SOURCE),
     )
 
@@ -337,6 +351,10 @@ def _read_limited(stream: io.RawIOBase, limit: int | None) -> bytes | None:
             return None
         parts.append(chunk)
     return b"".join(parts)
+
+
+def _redacted(url: str | None) -> str | None:
+    return redact(url) if url else url
 
 
 def _damaged(raw_ref: str, error: str) -> ArchivedResponse:
