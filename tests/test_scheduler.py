@@ -98,8 +98,17 @@ def airflow_env(tmp_path: Path, sitemap: str) -> dict[str, str]:
     return env
 
 
-def airflow(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(["airflow", *args], env=env, capture_output=True, text=True)
+def airflow(env: dict[str, str], *args: str, attempts: int = 5) -> str:
+    """Run an ``airflow`` command; retried while SQLite is locked by the running scheduler.
+
+    SQLite allows one writer: a CLI command that writes (``backfill create``)
+    can meet the scheduler mid-transaction and fail with "database is locked".
+    """
+    for _ in range(attempts):
+        done = subprocess.run(["airflow", *args], env=env, capture_output=True, text=True)
+        if done.returncode == 0 or "database is locked" not in done.stderr:
+            break
+        time.sleep(3)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
