@@ -58,14 +58,19 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _URL_DATE = re.compile(r"/(20\d{2}|19\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|-|$)")
 
 
-def _to_date(value: object) -> dt.date | None:
-    match = _ISO_DATE.search(str(value)) if value else None
+def _match_date(pattern: re.Pattern[str], text: str) -> dt.date | None:
+    """The first (year, month, day) ``pattern`` finds in ``text``, if it is a real date."""
+    match = pattern.search(text)
     if not match:
         return None
     try:
         return dt.date(*map(int, match.groups()))
     except ValueError:
         return None
+
+
+def _to_date(value: object) -> dt.date | None:
+    return _match_date(_ISO_DATE, str(value)) if value else None
 
 
 def _json_ld_objects(node: object) -> Iterator[dict]:
@@ -117,13 +122,7 @@ def _from_time_element(tree: lxml_html.HtmlElement) -> dt.date | None:
 
 def url_date(url: str | None) -> dt.date | None:
     """A date written into a URL path (``/2026/11/16/``, ``/2026-11-16-slug``)."""
-    match = _URL_DATE.search(url or "")
-    if not match:
-        return None
-    try:
-        return dt.date(*map(int, match.groups()))
-    except ValueError:
-        return None
+    return _match_date(_URL_DATE, url or "")
 
 
 def published_date(
