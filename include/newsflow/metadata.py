@@ -30,6 +30,9 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 #: Below this probability (or this many words) the language is reported unknown.
 MIN_LANGUAGE_PROBABILITY = 0.5
 MIN_LANGUAGE_WORDS = 15
+#: Characters of the text the identifier reads: a few paragraphs settle the
+#: language of an article, and the identifier's cost grows with its input.
+LANGUAGE_SAMPLE_CHARS = 2000
 
 _META_DATE_KEYS = frozenset(
     {
@@ -166,5 +169,5 @@ def identify_language(text: str) -> str | None:
     """ISO 639-1 code of the text, or None when it is too short or too uncertain."""
     if count_words(text) < MIN_LANGUAGE_WORDS:
         return None
-    language, probability = _identifier().classify(text[:5000])
+    language, probability = _identifier().classify(text[:LANGUAGE_SAMPLE_CHARS])
     return language if probability >= MIN_LANGUAGE_PROBABILITY else None

@@ -24,7 +24,10 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
         "spaCy model per language, comma-separated lang=model pairs",
     ),
     "NEWSFLOW_NER_BATCH_SIZE": ("64", "texts per nlp.pipe batch"),
-    "NEWSFLOW_PAGE_BATCH_SIZE": ("256", "pages extracted and enriched per batch (bounds memory)"),
+    "NEWSFLOW_PAGE_BATCH_SIZE": (
+        "64",
+        "pages extracted and enriched per batch (bounds memory; the unit of work a worker takes)",
+    ),
     "NEWSFLOW_WORKERS": ("1", "processes that extract and enrich a partition's batches"),
     "NEWSFLOW_MAX_PAGE_BYTES": ("10000000", "raw pages larger than this are rejected"),
     "NEWSFLOW_USER_AGENT": (
@@ -77,7 +80,7 @@ class Settings:
     sources_file: Path
     ner_models: Mapping[str, str] = field(default_factory=dict)
     ner_batch_size: int = 64
-    page_batch_size: int = 256
+    page_batch_size: int = 64
     workers: int = 1
     max_page_bytes: int = 10_000_000
     user_agent: str = ""

@@ -115,6 +115,7 @@ _SENTENCE_PUNCT_RE = re.compile(r"[.,;:!?。、\uff0c\uff01\uff1f]")
 _GLUE_RE = re.compile(r"(?<=[a-z\u00e0-\u00ff])(?=[A-Z\u00c0-\u00de])")
 _CRUMB_SEP_RE = re.compile(r"\s(?:>|»|\u203a|/|\||→|::)\s|\s?[>»\u203a]\s?")
 # Renderer conventions: markdown (html2text, pandoc) and text browsers (lynx, w3m).
+_WORD_START_RE = re.compile(r"(?<= )[^ ]")
 _WIDE_RE = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\uff00-\uffef]")
 _MIN_COLUMN, _MIN_SPLIT_LINES, _MAX_SCREEN = 20, 4, 220
 _RULE_RE = re.compile(r"^[\s|:+=_*#\-\u2500-\u257f]{3,}$")
@@ -432,11 +433,29 @@ def _column_run(grid: list[str]) -> tuple[int, int, int] | None:
     if not widths or widths[int(len(widths) * 0.97)] > _MAX_SCREEN:
         return None
     best: tuple[int, int, int] | None = None
-    for col in range(_MIN_COLUMN, min(widths[-1], _MAX_SCREEN) - 8):
+    for col in _candidate_columns(grid, range(_MIN_COLUMN, min(widths[-1], _MAX_SCREEN) - 8)):
         run = _longest_clean_run(grid, col)
         if run and (best is None or run[1] - run[0] > best[1] - best[0]):
             best = (run[0], run[1], col)
     return best
+
+
+def _candidate_columns(grid: list[str], columns: range) -> list[int]:
+    """The columns of ``columns`` where a clean run could be, in ascending order.
+
+    A run needs lines whose right part starts at the column after a space,
+    some of them after two: counted in one pass over the page, this rules
+    out nearly every column of ordinary prose before the per-column scan.
+    """
+    starts: Counter[int] = Counter()
+    padded: Counter[int] = Counter()
+    for row in grid:
+        lead = len(row) - len(row.lstrip())
+        for match in _WORD_START_RE.finditer(row, lead + 1):
+            col = match.start()
+            starts[col] += 1
+            padded[col] += row[col - 2] == " "
+    return [col for col in columns if starts[col] >= _MIN_SPLIT_LINES and padded[col] >= 2]
 
 
 def _longest_clean_run(grid: list[str], col: int) -> tuple[int, int] | None:
