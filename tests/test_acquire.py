@@ -39,6 +39,23 @@ def test_oversized_pages_are_not_read_whole_but_reported(tmp_path):
     assert "larger than 999 bytes" in page.error
 
 
+def test_links_out_of_the_archive_are_reported_not_read(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password")
+    folder = tmp_path / "archive" / "date=2026-11-16"
+    folder.mkdir(parents=True)
+    (folder / "evil.txt").symlink_to(secret)
+    (folder / "ok.txt").write_text("story")
+    (folder / "same.txt").symlink_to(folder / "ok.txt")  # a link inside the archive is fine
+    source = Source(id="s", name="S", kind="archive", path=tmp_path / "archive")
+
+    evil, ok, same = ArchiveFetcher(source, max_page_bytes=100).pages(DAY)
+
+    assert evil.body is None and evil.reason == "outside_archive"
+    assert "password" not in (evil.error or "")
+    assert ok.body == same.body == b"story"
+
+
 def test_partitions_are_read_from_the_folder_and_the_raw_archive(tmp_path):
     raw = RawArchive(tmp_path / "pages.warc.gz", tmp_path / "failures.jsonl", "raw/x")
     web = Source(id="s", name="S", kind="feed", url="https://example.org/rss")

@@ -185,14 +185,13 @@ def child_env(warehouse: Path) -> dict[str, str]:
         **os.environ,
         "NEWSFLOW_WAREHOUSE": str(warehouse),
         "NEWSFLOW_WORKERS": "1",
+        "NEWSFLOW_PAGE_TIME_BUDGET": str(BUDGET),
         "PYTHONPATH": str(ROOT / "include"),
     }
 
 
 RUN_PARTITION = f"""
 import json, sys
-import newsflow.extract
-newsflow.extract.PAGE_TIME_BUDGET = {BUDGET}
 from newsflow.pipeline import run_partition
 result = run_partition(sys.argv[1] if len(sys.argv) > 1 else "gazette", "{DAY}")
 print(json.dumps({{k: result[k] for k in ("pages_in", "articles", "rejects")}}))
@@ -284,15 +283,13 @@ def hostile_warc(path: Path) -> None:
         handle.write(whole[: len(whole) // 2])
 
 
-IMPORT_WARC = f"""
+IMPORT_WARC = """
 import json, sys
-import newsflow.extract
-newsflow.extract.PAGE_TIME_BUDGET = {BUDGET}
 from newsflow import imports
 plan = imports.plan_import(sys.argv[1], "gazette")
 done = [imports.import_partition(plan, day) for day in plan["dates"]]
-print(json.dumps({{"dates": plan["dates"], "skipped": plan["skipped_records"],
-                   "pages": sum(d["pages_in"] for d in done)}}))
+print(json.dumps({"dates": plan["dates"], "skipped": plan["skipped_records"],
+                   "pages": sum(d["pages_in"] for d in done)}))
 """
 
 

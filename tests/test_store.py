@@ -46,6 +46,22 @@ def test_publish_replaces_the_partition_and_removes_the_staging(tmp_path):
     assert not staging.exists()
 
 
+def test_an_update_that_changes_nothing_writes_no_generation(tmp_path):
+    store.publish(stage(tmp_path, ["a", "b"]), tmp_path, "s", DAY)
+    before = store.current_generation(tmp_path, "s", DAY)
+
+    assert not store.update_partition(tmp_path, "articles", "s", DAY, lambda table: table)
+    assert store.current_generation(tmp_path, "s", DAY) == before
+
+    def retitle(table):
+        return [{**row, "title": row["title"].upper()} for row in table.to_pylist()]
+
+    assert store.update_partition(tmp_path, "articles", "s", DAY, retitle)
+    assert store.current_generation(tmp_path, "s", DAY) != before
+    titles = store.read_partition(tmp_path, "articles", "s", DAY).column("title").to_pylist()
+    assert titles == ["A", "B"]
+
+
 def test_runs_is_a_log_with_one_file_per_run(tmp_path):
     for run_id in ("scheduled__2026-11-17T00:00:00+00:00", "manual/../../x"):
         store.append_run(tmp_path, "s", DAY, {"run_id": run_id, "pages_in": 1})

@@ -279,6 +279,10 @@ def report(tmp: Path, pages: int, sizes: list[int], sources: int) -> None:
     print(f"tokens: {tokens} (spaCy tokens of the floor's texts); articles kept: {b['articles']}")
     print(f"b/a = {b['seconds'] / a['seconds']:.2f} (time of newsflow over the floor)")
     print(f"c/b speed-up = {b['seconds'] / c['seconds']:.2f}x with 2 workers")
+    print(
+        f"(a) time: extraction {a['seconds_extract']:.1f} s, model load + NER "
+        f"{a['seconds'] - a['seconds_extract']:.1f} s"
+    )
     print(f"(b) time per stage: {b['stage_seconds']}")
     print(
         "peak RSS of (c): main process "

@@ -106,6 +106,13 @@ class ArchiveFetcher:
 
     def _read(self, path: Path, date: dt.date) -> RawPage:
         raw_ref = path.relative_to(self.root).as_posix()
+        if not path.resolve().is_relative_to(self.root.resolve()):
+            # A symlink out of the archive (``evil.html -> /etc/passwd``) would
+            # copy a file of this machine into the warehouse.
+            error = "a link that leads outside the archive folder"
+            return RawPage(
+                self.source.id, date, raw_ref, None, error=error, reason="outside_archive"
+            )
         try:
             with path.open("rb") as handle:
                 body = handle.read(self.max_page_bytes + 1)

@@ -64,12 +64,14 @@ ORDER BY l.date DESC, l.source
 
 def _cmd_extract(args: argparse.Namespace) -> int:
     from newsflow.extract import PageRejected, extract_page
+    from newsflow.settings import Settings
 
+    budget = Settings.from_env().page_time_budget
     failures = 0
     for path in args.paths:
         record: dict[str, object] = {"path": str(path)}
         try:
-            extracted = extract_page(Path(path).read_bytes(), mode=args.mode)
+            extracted = extract_page(Path(path).read_bytes(), mode=args.mode, budget=budget)
         except (OSError, PageRejected) as e:
             failures += 1
             record.update(text=None, error=str(e))

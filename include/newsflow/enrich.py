@@ -120,8 +120,18 @@ def _strip_titles(name: str) -> str:
 
 
 def canonical_name(text: str, label: str) -> str:
-    """A counting key for one span, the same in every article (see the module docstring)."""
+    """A counting key for one span, the same in every article (see the module docstring).
+
+    The rules apply until none changes the name, so a canonical name is its
+    own canonical name: one pass could uncover another edge ("The ,X", "X's's").
+    """
     name = " ".join(unicodedata.normalize("NFC", text).translate(_APOSTROPHES).split())
+    while (simpler := _simplify_name(name, label)) != name:
+        name = simpler
+    return name
+
+
+def _simplify_name(name: str, label: str) -> str:
     name = _POSSESSIVE.sub("", name.strip(_EDGE)).strip(_EDGE)
     if label == "PERSON":
         return "" if _TITLE_ONLY.match(name) else _strip_titles(name)

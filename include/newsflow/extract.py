@@ -35,9 +35,10 @@ EXTRACTOR_VERSION = f"newsflow-extract/1+trafilatura-{trafilatura.__version__}"
 MIN_ARTICLE_WORDS = 60
 #: Longer clean texts are not news articles; they would also stall NER.
 MAX_ARTICLE_CHARS = 500_000
-#: Seconds one page's extraction may take before it is rejected (``extract/timeout``).
+#: Seconds one page's extraction may take before it is rejected (``extract/timeout``),
+#: unless the caller says otherwise (the pipeline: ``NEWSFLOW_PAGE_TIME_BUDGET``).
 #: Ordinary pages take well under 2 s; trafilatura and lxml on pathological
-#: markup can take minutes. Read at call time, so a process can change it.
+#: markup can take minutes.
 PAGE_TIME_BUDGET = 20.0
 
 Mode = Literal["auto", "html", "text"]
@@ -344,7 +345,11 @@ def extract_text(raw: str) -> Extracted:
 
 
 def page_date(
-    body: bytes, *, charset: str | None = None, url: str | None = None
+    body: bytes,
+    *,
+    charset: str | None = None,
+    url: str | None = None,
+    budget: float = PAGE_TIME_BUDGET,
 ) -> tuple[dt.date | None, str | None]:
     """The publication date a page states and where (``json_ld``, ``dateline``, ...).
 
@@ -352,7 +357,7 @@ def page_date(
     in its partition. ``(None, None)`` if the page states none or is unreadable.
     """
     try:
-        with time_budget(PAGE_TIME_BUDGET):
+        with time_budget(budget):
             text = decode(body, declared=charset)
             if sniff_format(text) == "html":
                 return published_date(text, url=url, fallback=None)
@@ -369,15 +374,15 @@ def extract_page(
     *,
     mode: Mode = "auto",
     charset: str | None = None,
-    budget: float | None = None,
+    budget: float = PAGE_TIME_BUDGET,
 ) -> Extracted:
     """Decode, extract and sanity-check one page; raise PageRejected if it is no article.
 
     ``charset`` is the encoding the server declared, if the page came over HTTP.
-    ``budget`` is the time the page may take in seconds (default
-    :data:`PAGE_TIME_BUDGET`, 0 for none); over it, it is rejected as ``timeout``.
+    ``budget`` is the time the page may take in seconds (0 for no limit);
+    over it, the page is rejected as ``timeout``.
     """
-    with time_budget(PAGE_TIME_BUDGET if budget is None else budget):
+    with time_budget(budget):
         text = decode(body, declared=charset)
         kind = sniff_format(text) if mode == "auto" else mode
         extracted = extract_html(text) if kind == "html" else extract_text(text)

@@ -108,7 +108,7 @@ def plan_import(
     with partial.open("w", encoding="utf-8") as out:
         pages = tqdm(archive.records(), desc="indexing", unit=" pages", disable=not progress)
         for records, record in enumerate(pages, 1):
-            date, date_source = _partition_date(record, today)
+            date, date_source = _partition_date(record, today, budget=settings.page_time_budget)
             row = {
                 "seq": records,
                 "ref": record.ref,
@@ -139,11 +139,11 @@ def plan_import(
     return plan
 
 
-def _partition_date(record: ArchiveRecord, today: dt.date) -> tuple[dt.date, str]:
+def _partition_date(record: ArchiveRecord, today: dt.date, *, budget: float) -> tuple[dt.date, str]:
     """The page's own publication date, else the archive's date for it, else today."""
     if record.body is not None and 200 <= record.status < 300:
         charset = charset_of(record.headers)
-        date, source = page_date(record.body, charset=charset, url=record.url)
+        date, source = page_date(record.body, charset=charset, url=record.url, budget=budget)
         if date is not None and source is not None:
             return date, source
     if record.record_date is not None:

@@ -290,6 +290,7 @@ def stage_partition(
     options = BatchOptions(
         ner_models=dict(settings.ner_models),
         ner_batch_size=settings.ner_batch_size,
+        page_time_budget=settings.page_time_budget,
         first_seen=store.first_seen(settings.warehouse, source.id, day),
     )
     fetchers = fetchers_for(
@@ -433,23 +434,30 @@ def cluster_stories(date: str | dt.date, *, settings: Settings | None = None) ->
 def _apply_clusters(
     settings: Settings, source: str, day: dt.date, assignments: dict[str, dedupe.Assignment]
 ) -> bool:
-    """Write the clusters into one articles partition; False if nothing changed."""
-    table = store.read_partition(settings.warehouse, "articles", source, day)
-    ids = table.column("article_id").to_pylist()
-    found = [assignments.get(aid) for aid in ids]
-    cluster = [a.cluster_id if a else aid for a, aid in zip(found, ids, strict=True)]
-    duplicate_of = [a.duplicate_of if a else None for a in found]
-    if (
-        table.column("cluster_id").to_pylist() == cluster
-        and table.column("duplicate_of").to_pylist() == duplicate_of
-    ):
-        return False
-    for name, values in (("cluster_id", cluster), ("duplicate_of", duplicate_of)):
-        table = table.set_column(
-            table.schema.get_field_index(name), name, pa.array(values, pa.string())
-        )
-    store.replace_partition(settings.warehouse, "articles", source, day, table)
-    return True
+    """Write the clusters into one articles partition; False if nothing changed.
+
+    Done under the partition's lock, so a publish of the partition between
+    reading and writing its articles cannot be overwritten.
+    """
+
+    def with_clusters(table: pa.Table | None) -> pa.Table | None:
+        if table is None:
+            return None
+        ids = table.column("article_id").to_pylist()
+        found = [assignments.get(aid) for aid in ids]
+        cluster = [a.cluster_id if a else aid for a, aid in zip(found, ids, strict=True)]
+        duplicate_of = [a.duplicate_of if a else None for a in found]
+        if (
+            table.column("cluster_id").to_pylist() == cluster
+            and table.column("duplicate_of").to_pylist() == duplicate_of
+        ):
+            return table
+        for name, values in (("cluster_id", cluster), ("duplicate_of", duplicate_of)):
+            index = table.schema.get_field_index(name)
+            table = table.set_column(index, name, pa.array(values, pa.string()))
+        return table
+
+    return store.update_partition(settings.warehouse, "articles", source, day, with_clusters)
 
 
 def check_quality(

@@ -27,7 +27,13 @@ from dataclasses import asdict, dataclass, field
 from newsflow import __version__, dedupe
 from newsflow.acquire import RawPage, canonical_or_none
 from newsflow.enrich import find_entities
-from newsflow.extract import EXTRACTOR_VERSION, Extracted, PageRejected, extract_page
+from newsflow.extract import (
+    EXTRACTOR_VERSION,
+    PAGE_TIME_BUDGET,
+    Extracted,
+    PageRejected,
+    extract_page,
+)
 from newsflow.metadata import count_words
 
 PIPELINE_VERSION = __version__
@@ -39,6 +45,8 @@ class BatchOptions:
 
     ner_models: dict[str, str]
     ner_batch_size: int
+    #: Seconds one page's extraction may take (0: no limit).
+    page_time_budget: float = PAGE_TIME_BUDGET
     #: ``article_id -> (content_hash, ingested_at)`` of the published partition.
     first_seen: dict[str, tuple[str, dt.datetime]] = field(default_factory=dict)
 
@@ -117,7 +125,9 @@ def process_batch(pages: list[RawPage], options: BatchOptions) -> BatchResult:
             result.rejects.append(reject_row(page, "fetch", reason, page.error or ""))
             continue
         try:
-            extracted = extract_page(page.body, charset=page.charset)
+            extracted = extract_page(
+                page.body, charset=page.charset, budget=options.page_time_budget
+            )
         except PageRejected as e:
             result.rejects.append(reject_row(page, e.stage, e.reason, e.detail))
             continue

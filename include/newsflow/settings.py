@@ -30,6 +30,11 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     ),
     "NEWSFLOW_WORKERS": ("1", "processes that extract and enrich a partition's batches"),
     "NEWSFLOW_MAX_PAGE_BYTES": ("10000000", "raw pages larger than this are rejected"),
+    "NEWSFLOW_PAGE_TIME_BUDGET": (
+        "20",
+        "seconds one page's extraction may take before it is rejected as extract/timeout "
+        "(0: no limit)",
+    ),
     "NEWSFLOW_USER_AGENT": (
         "newsflow/0.1 (+https://github.com/newsflow)",
         "User-Agent sent by the HTTP fetcher",
@@ -83,6 +88,7 @@ class Settings:
     page_batch_size: int = 64
     workers: int = 1
     max_page_bytes: int = 10_000_000
+    page_time_budget: float = 20.0
     user_agent: str = ""
     allow_hosts: tuple[str, ...] = ()
     http_delay: float = 1.0
@@ -108,6 +114,7 @@ class Settings:
             page_batch_size=int(get("NEWSFLOW_PAGE_BATCH_SIZE")),
             workers=int(get("NEWSFLOW_WORKERS")),
             max_page_bytes=int(get("NEWSFLOW_MAX_PAGE_BYTES")),
+            page_time_budget=float(get("NEWSFLOW_PAGE_TIME_BUDGET")),
             user_agent=get("NEWSFLOW_USER_AGENT"),
             allow_hosts=tuple(h for h in get("NEWSFLOW_ALLOW_HOSTS").split(",") if h.strip()),
             http_delay=float(get("NEWSFLOW_HTTP_DELAY")),

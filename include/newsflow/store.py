@@ -399,22 +399,28 @@ def update_partition(
     table: str,
     source: str,
     date: dt.date,
-    change: Callable[[pa.Table | None], pa.Table | list[Mapping]],
-) -> None:
+    change: Callable[[pa.Table | None], pa.Table | list[Mapping] | None],
+) -> bool:
     """Read, change and write back one replaced table of a partition, under its lock.
 
     ``change`` gets the current table (None if unpublished) and returns the
-    new one. A publish of the same partition cannot slip in between the read
-    and the write, so no writer's update is lost or mixed with another's.
+    new one, or the very table it got to leave the partition as it is (then
+    nothing is written and the result is False). A publish of the same
+    partition cannot slip in between the read and the write, so no writer's
+    update is lost or mixed with another's.
     """
     if table not in REPLACED_TABLES:
         raise ValueError(f"{table!r} is not one of {REPLACED_TABLES}")
     with partition_lock(root, source, date) as folder:
-        data = _as_table(table, change(read_partition(root, table, source, date)))
+        current = read_partition(root, table, source, date)
+        changed = change(current)
+        if changed is current:
+            return False
         staged = folder / f".{table}-{uuid.uuid4().hex[:8]}.parquet.tmp"
-        pq.write_table(data, staged)
+        pq.write_table(_as_table(table, changed), staged)
         _fsync(staged)
         _swap_in(root, source, date, {table: staged})
+    return True
 
 
 def partitions_of_date(root: Path, table: str, date: dt.date) -> list[str]:
