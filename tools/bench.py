@@ -128,7 +128,8 @@ def model_configs(partition: str, sample: str) -> dict:
     full = spacy.load(MODEL)
     lean = load_model(MODEL)
     found = {}
-    for name, nlp, batch in (("full", full, 64), *(("newsflow", lean, b) for b in (16, 64, 256))):
+    batches = (16, 32, 64, 256)
+    for name, nlp, batch in (("full", full, 32), *(("newsflow", lean, b) for b in batches)):
         started = time.perf_counter()
         docs = list(nlp.pipe(texts, batch_size=batch))
         seconds = time.perf_counter() - started
@@ -265,7 +266,10 @@ def report(tmp: Path, pages: int, sizes: list[int], sources: int) -> None:
     partition = str(corpus / "archive" / f"date={DATE}")
     print(f"corpus: {pages} generated pages as one partition ({partition})", flush=True)
 
-    a = child("floor", partition, "64")
+    from newsflow.settings import Settings
+
+    batch_size = Settings.from_env().ner_batch_size  # the floor batches as newsflow does
+    a = child("floor", partition, str(batch_size))
     b = child("run", str(registry), str(tmp / "wh-b"), "1")
     c = child("run", str(registry), str(tmp / "wh-c"), "2")
     tokens = a["tokens"]

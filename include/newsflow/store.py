@@ -53,7 +53,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newsflow.sources import validate_source_id
-from newsflow.views import ANALYST_VIEWS, create_analyst_views
+from newsflow.views import analyst_view_statements, create_analyst_views
 
 log = logging.getLogger(__name__)
 
@@ -612,9 +612,7 @@ def ensure_catalog(root: Path, tables: Iterable[str] = SCHEMAS) -> bool:
     _ensure_sentinel(root)
     wanted = {t: _view_sql(root, t) for t in tables if _has_files(root, t)}
     if set(ANALYST_BASE) <= wanted.keys():
-        wanted |= {
-            name: f"CREATE OR REPLACE VIEW {name} AS {body}" for name, body in ANALYST_VIEWS.items()
-        }
+        wanted |= analyst_view_statements()
     try:
         current = _current_views(catalog)
         stale = {t: sql for t, sql in wanted.items() if current.get(t) != _fingerprint(sql)}

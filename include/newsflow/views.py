@@ -119,10 +119,18 @@ class CookbookQuery:
 _HEADER = re.compile(r"^-- name: *(?P<name>\S+)\n-- question: *(?P<question>.+)$", re.M)
 
 
+def analyst_view_statements() -> dict[str, str]:
+    """``view -> CREATE statement`` of every analyst view, one text for every
+    connection that creates them (the catalog fingerprints it)."""
+    return {
+        name: f'CREATE OR REPLACE VIEW "{name}" AS {body}' for name, body in ANALYST_VIEWS.items()
+    }
+
+
 def create_analyst_views(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create every analyst view on ``con``, which must have the base views."""
-    for name, body in ANALYST_VIEWS.items():
-        con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {body}')
+    for statement in analyst_view_statements().values():
+        con.execute(statement)
     log.debug("created analyst views %s", sorted(ANALYST_VIEWS))
 
 
