@@ -179,7 +179,10 @@ def test_feed_and_sitemap_sources_through_news_daily(site, airflow_db, tmp_path,
     statuses = sorted(r.status for r in read_responses(archive))
     assert statuses == [200, 200, 200, 200, 200, 404]
 
-    # the crawl-delay held on the server side: requests to the site 0.2 s apart
+    # the crawl-delay held on the server side: requests to the site 0.2 s apart.
+    # One arrival may lag its slot (thread scheduling, a new connection), so a
+    # single gap can look short; over any k gaps the slots still add up to 0.2 k.
     times = site.times()
-    gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= 0.15, min(gaps)
+    jitter = 0.1
+    for i, j in itertools.combinations(range(len(times)), 2):
+        assert times[j] - times[i] >= 0.2 * (j - i) - jitter, (i, j, times[j] - times[i])
