@@ -124,14 +124,20 @@ def test_a_reader_in_a_loop_through_publishes_never_sees_an_error_or_half_a_part
     assert check_partition(warehouse, "gazette", DAY) == (PUBLISHES, True)
 
 
-def test_two_processes_publishing_different_partitions_at_once_leave_both_whole(warehouse):
-    alpha, beta = Zygote(env(), "alpha", DAY), Zygote(env(), "beta", DAY)
+def publish_at_once(writers: list[tuple[str, int]]) -> list[int]:
+    """``(source, first generation)`` per writer process, each publishing
+    ``EACH`` times, all at once; their exit codes."""
+    zygotes = [Zygote(env(), source, DAY) for source, _ in writers]
     try:
-        pids = [(alpha, publish(alpha, 0, EACH)), (beta, publish(beta, 0, EACH))]
-        assert [int(z.ask(f"reap {pid}")) for z, pid in pids] == [0, 0]
+        pids = [publish(z, base, EACH) for z, (_, base) in zip(zygotes, writers, strict=True)]
+        return [int(z.ask(f"reap {pid}")) for z, pid in zip(zygotes, pids, strict=True)]
     finally:
-        alpha.close()
-        beta.close()
+        for zygote in zygotes:
+            zygote.close()
+
+
+def test_two_processes_publishing_different_partitions_at_once_leave_both_whole(warehouse):
+    assert publish_at_once([("alpha", 0), ("beta", 0)]) == [0, 0]
     for source in ("alpha", "beta"):
         assert check_partition(warehouse, source, DAY) == (EACH - 1, True)
     with store.connect(warehouse) as con:
@@ -142,13 +148,7 @@ def test_two_processes_publishing_different_partitions_at_once_leave_both_whole(
 def test_two_processes_publishing_the_same_partition_take_turns(warehouse):
     """Same partition from two writers (a retry racing a still-running attempt):
     the partition lock serialises them, so the result is one of them, whole."""
-    first, second = Zygote(env(), "gazette", DAY), Zygote(env(), "gazette", DAY)
-    try:
-        pids = [(first, publish(first, 0, EACH)), (second, publish(second, 1000, EACH))]
-        assert [int(z.ask(f"reap {pid}")) for z, pid in pids] == [0, 0]
-    finally:
-        first.close()
-        second.close()
+    assert publish_at_once([("gazette", 0), ("gazette", 1000)]) == [0, 0]
     gen, logged = check_partition(warehouse, "gazette", DAY)
     assert gen in (EACH - 1, 1000 + EACH - 1) and logged
     with store.connect(warehouse) as con:

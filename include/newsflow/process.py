@@ -27,13 +27,7 @@ from dataclasses import asdict, dataclass, field
 from newsflow import __version__, dedupe
 from newsflow.acquire import RawPage, canonical_or_none
 from newsflow.enrich import find_entities
-from newsflow.extract import (
-    EXTRACTOR_VERSION,
-    PAGE_TIME_BUDGET,
-    Extracted,
-    PageRejected,
-    extract_page,
-)
+from newsflow.extract import EXTRACTOR_VERSION, Extracted, PageRejected, extract_page
 from newsflow.metadata import count_words
 
 PIPELINE_VERSION = __version__
@@ -46,7 +40,7 @@ class BatchOptions:
     ner_models: dict[str, str]
     ner_batch_size: int
     #: Seconds one page's extraction may take (0: no limit).
-    page_time_budget: float = PAGE_TIME_BUDGET
+    page_time_budget: float
     #: ``article_id -> (content_hash, ingested_at)`` of the published partition.
     first_seen: dict[str, tuple[str, dt.datetime]] = field(default_factory=dict)
 
