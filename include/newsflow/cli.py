@@ -15,9 +15,8 @@ from newsflow import __version__
 log = logging.getLogger("newsflow")
 
 SUMMARY_SQL = """
-SELECT r.source, r.date, r.pages_in, r.articles, r.rejects, r.entities
-FROM runs r
-QUALIFY row_number() OVER (PARTITION BY r.source, r.date ORDER BY r.finished_at DESC) = 1
+SELECT r.source, r.date, r.pages_in, r.articles, r.rejects, r.entities, s.snapshot_id
+FROM latest_runs r LEFT JOIN run_snapshots s USING (run_id)
 ORDER BY r.source, r.date
 """
 
@@ -35,17 +34,13 @@ STATUS_SOURCES_SQL = """
 SELECT source, count(*) AS partitions, min(date) AS first_date, max(date) AS last_date,
        sum(articles) AS articles, sum(rejects) AS rejects, sum(entities) AS entities,
        max(finished_at) AS last_run
-FROM (
-    SELECT * FROM runs
-    QUALIFY row_number() OVER (PARTITION BY source, date ORDER BY finished_at DESC) = 1
-)
+FROM latest_runs
 GROUP BY source ORDER BY source
 """
 
 STATUS_PARTITIONS_SQL = """
 WITH latest AS (
-    SELECT * FROM runs
-    QUALIFY row_number() OVER (PARTITION BY source, date ORDER BY finished_at DESC) = 1
+    SELECT * FROM latest_runs
 ), checks AS (
     SELECT source, date,
            CASE WHEN bool_or(status = 'fail') THEN 'fail'
@@ -141,10 +136,21 @@ def _cmd_reprocess(args: argparse.Namespace) -> int:
         source_id=args.source, since=args.since, until=args.until, force=args.force
     )
     print(f"{len(todo)} partitions made by other versions than the current ones")
-    if args.dry_run:
-        print("\n".join(f"{item['source']} {item['date']}" for item in todo))
-        return 0
     quiet = not sys.stderr.isatty()
+    if args.dry_run:
+        from newsflow.pipeline import preview_reprocess
+
+        print(f"{'source':20}  {'date':10}  articles  before -> after  entities  before -> after")
+        for item in tqdm(todo, desc="previewing", unit=" partitions", disable=quiet):
+            diff = preview_reprocess(item["source"], item["date"])
+            print(
+                f"{item['source']:20}  {item['date']:10}  "
+                f"articles {diff['articles_before']:6d} -> {diff['articles_after']:<6d} "
+                f"(changed {diff['articles_changed']}, new {diff['articles_added']}, "
+                f"gone {diff['articles_removed']})  "
+                f"entities {diff['entities_before']:6d} -> {diff['entities_after']:<6d}"
+            )
+        return 0
     for item in tqdm(todo, desc="reprocessing", unit=" partitions", disable=quiet):
         result = reprocess_partition(item["source"], item["date"])
         print(
@@ -179,12 +185,11 @@ def _print_table(cursor) -> None:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    from newsflow import store
     from newsflow.settings import Settings
+    from newsflow.warehouse import queries
 
     settings = Settings.from_env()
-    store.ensure_catalog(settings.warehouse)
-    with store.connect(settings.warehouse) as con:
+    with queries.analyst(settings.lake()) as con:
         print(f"Warehouse {settings.warehouse}: latest run per partition")
         _print_table(con.execute(SUMMARY_SQL))
         print("\nExample query: top entities per source")
@@ -195,12 +200,12 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from newsflow import store
     from newsflow.settings import Settings
+    from newsflow.warehouse import queries
 
-    root = Settings.from_env().warehouse
-    with store.open_views(root) as con:
-        print(f"Warehouse {root}")
+    settings = Settings.from_env()
+    with queries.analyst(settings.lake()) as con:
+        print(f"Warehouse {settings.warehouse}")
         _print_table(con.execute(STATUS_SOURCES_SQL))
         print(f"\nPartitions of the last {args.days} days with data (latest run of each)")
         _print_table(con.execute(STATUS_PARTITIONS_SQL, [args.days]))
@@ -208,11 +213,45 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
-    from newsflow import store
-    from newsflow.settings import Settings
+    import duckdb
 
-    with store.connect(Settings.from_env().warehouse) as con:
-        _print_table(con.execute(args.sql))
+    from newsflow.settings import Settings
+    from newsflow.warehouse import queries
+
+    try:
+        statements = queries.check_read_only(args.sql)
+    except queries.NotReadOnly as e:
+        print(f"newsflow query: {e}", file=sys.stderr)
+        return 2
+    with queries.analyst(Settings.from_env().lake(), at=args.at) as con:
+        for statement in statements:
+            try:
+                _print_table(con.execute(statement))
+            except duckdb.Error as e:
+                print(f"newsflow query: {str(e).splitlines()[0]}", file=sys.stderr)
+                return 1
+    return 0
+
+
+def _cmd_warehouse_migrate(args: argparse.Namespace) -> int:
+    from newsflow.settings import Settings
+    from newsflow.warehouse.migrate import migrate
+
+    report = migrate(Settings.from_env().lake())
+    print(
+        f"migrated {report.partitions} partitions, verified row for row: "
+        + ", ".join(f"{table}={rows}" for table, rows in report.rows.items())
+    )
+    if report.moved_to:
+        print(f"the generation-layout files are now under {report.moved_to}")
+    return 0
+
+
+def _cmd_warehouse_maintain(args: argparse.Namespace) -> int:
+    from newsflow.pipeline import maintain_warehouse
+
+    report = maintain_warehouse()
+    print(" ".join(f"{key}={value}" for key, value in report.items()))
     return 0
 
 
@@ -253,7 +292,11 @@ def build_parser() -> argparse.ArgumentParser:
     reprocess.add_argument("--from", dest="since", help="first date, YYYY-MM-DD")
     reprocess.add_argument("--to", dest="until", help="last date, YYYY-MM-DD")
     reprocess.add_argument("--force", action="store_true", help="redo even if up to date")
-    reprocess.add_argument("--dry-run", action="store_true", help="only list the partitions")
+    reprocess.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="extract and enrich, but only show what would change (articles, entities)",
+    )
     reprocess.set_defaults(func=_cmd_reprocess)
 
     sources = commands.add_parser("sources", help="list source ids (or --dates in the archives)")
@@ -267,9 +310,21 @@ def build_parser() -> argparse.ArgumentParser:
     summary = commands.add_parser("summary", help="counts per partition and top entities")
     summary.set_defaults(func=_cmd_summary)
 
-    query = commands.add_parser("query", help="run read-only SQL against the catalog")
+    query = commands.add_parser("query", help="run read-only SQL against the warehouse")
     query.add_argument("sql")
+    query.add_argument("--at", help="answer as of a lake snapshot id or a timestamp (time travel)")
     query.set_defaults(func=_cmd_query)
+
+    warehouse = commands.add_parser("warehouse", help="lake upkeep: migrate, maintain")
+    actions = warehouse.add_subparsers(dest="action", required=True)
+    migrate = actions.add_parser(
+        "migrate", help="move a generation-layout warehouse into the lake (idempotent)"
+    )
+    migrate.set_defaults(func=_cmd_warehouse_migrate)
+    maintain = actions.add_parser(
+        "maintain", help="merge small files, expire old snapshots, delete unreferenced files"
+    )
+    maintain.set_defaults(func=_cmd_warehouse_maintain)
     return parser
 
 
@@ -284,7 +339,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["NEWSFLOW_SOURCES"] = args.sources
     if args.warehouse:
         os.environ["NEWSFLOW_WAREHOUSE"] = args.warehouse
-    return args.func(args)
+    from newsflow.warehouse.catalog import ExtensionMissing
+
+    try:
+        return args.func(args)
+    except (ExtensionMissing, FileNotFoundError) as e:
+        print(f"newsflow {args.command}: {e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -38,7 +38,6 @@ from urllib.parse import quote
 import duckdb
 from tqdm import tqdm
 
-from newsflow import store
 from newsflow.acquire import FetchFailure, canonical_or_none, read_failures, write_failures
 from newsflow.archives import ArchiveRecord, open_archive
 from newsflow.extract import page_date
@@ -51,6 +50,7 @@ from newsflow.pipeline import (
     stage_partition,
 )
 from newsflow.settings import Settings
+from newsflow.warehouse import layout
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def plan_import(
     registered_source(settings, source_id)
     archive = open_archive(Path(path))
     ident = input_id(archive.path)
-    index = settings.warehouse / store.STAGING / "imports" / f"{source_id}-{ident}.jsonl"
+    index = settings.warehouse / layout.STAGING / "imports" / f"{source_id}-{ident}.jsonl"
     index.parent.mkdir(parents=True, exist_ok=True)
     today = dt.datetime.now(dt.UTC).date()
     records = 0
@@ -120,7 +120,7 @@ def plan_import(
     os.replace(partial, index)
     with duckdb.connect() as con:
         dates = [d.isoformat() for (d,) in con.execute(_DATES, [str(index)]).fetchall()]
-    done = store.imported_dates(settings.warehouse, source_id, ident)
+    done = layout.imported_dates(settings.warehouse, source_id, ident)
     plan = {
         "path": str(archive.path.absolute()),
         "source": source_id,
@@ -185,7 +185,7 @@ def import_partition(plan: dict, date: str, *, settings: Settings | None = None)
     staged = stage_partition(source_id, day, run_id=f"import__{plan['input_id']}__{date}",
                              settings=settings)  # fmt: skip
     result = publish_partition(staged, settings=settings)
-    store.mark_imported(settings.warehouse, source_id, plan["input_id"], day)
+    layout.mark_imported(settings.warehouse, source_id, plan["input_id"], day)
     log.info(
         "imported %s/%s: %d new pages, %d already held; partition now %d articles, %d rejects",
         source_id, day, added, duplicates, result["articles"], result["rejects"],

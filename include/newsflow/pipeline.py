@@ -13,6 +13,7 @@ import importlib.metadata
 import itertools
 import json
 import logging
+import shutil
 import time
 import uuid
 from collections import Counter
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from newsflow import dedupe, quality, store
+from newsflow import dedupe, quality
 from newsflow.acquire import (
     ArchiveFetcher,
     FetchFailure,
@@ -44,6 +45,7 @@ from newsflow.process import (
 from newsflow.settings import Settings
 from newsflow.sources import Source, load_sources
 from newsflow.warc import WarcWriter
+from newsflow.warehouse import commit, layout, maintenance, queries
 
 log = logging.getLogger(__name__)
 
@@ -139,16 +141,17 @@ def _keep_first_articles(result: BatchResult, seen_ids: dict[str, str]) -> list[
 
 def ingested_urls(settings: Settings, source_id: str) -> set[str | None]:
     """Canonical URLs of every page of the source the warehouse already holds."""
-    return {canonical_or_none(u) for u in store.ingested_urls(settings.warehouse, source_id)}
+    with commit.writer(settings.lake()) as con:
+        return {canonical_or_none(u) for u in queries.ingested_urls(con, source_id)}
 
 
 def raw_archive(settings: Settings, source_id: str, day: dt.date) -> RawArchive:
     """The partition's raw archive (see ``acquire.RawArchive``)."""
-    warc = store.raw_archive(settings.warehouse, source_id, day)
+    warc = layout.raw_archive(settings.warehouse, source_id, day)
     return RawArchive(
         warc=warc,
-        failures=warc.with_name(store.FAILURES_FILE),
-        ref_name=store.raw_ref_name(settings.warehouse, warc),
+        failures=warc.with_name(layout.FAILURES_FILE),
+        ref_name=layout.raw_ref_name(settings.warehouse, warc),
     )
 
 
@@ -161,7 +164,7 @@ def _http_client(settings: Settings, source: Source) -> HttpClient:
         max_retries=settings.http_retries,
         per_host_delay=settings.http_delay,
         per_host_concurrency=settings.http_concurrency,
-        state_path=store.http_state(settings.warehouse, source.id),
+        state_path=layout.http_state(settings.warehouse, source.id),
     )
 
 
@@ -222,7 +225,7 @@ def fetch_partition(
     raw = raw_archive(settings, source.id, day)
     failures: list[FetchFailure] = []
     with _http_client(settings, source) as client:
-        cache = store.discovery_cache(settings.warehouse, source.id)
+        cache = layout.discovery_cache(settings.warehouse, source.id)
         crawler = WebCrawler(source, client, cache_dir=cache)
         entries = crawler.discover(day)
         todo = _pages_to_fetch(entries, raw, settings, source, refetch=refetch)
@@ -240,9 +243,9 @@ def fetch_partition(
                 _archive(warc, response, date_source=dated_by)
                 replaced.add(canonical_or_none(response.requested_url))
             raw.carry_over(warc, replaced=replaced)
-        discovery = raw.warc.with_name(store.DISCOVERY_FILE)
+        discovery = raw.warc.with_name(layout.DISCOVERY_FILE)
         with WarcWriter(
-            discovery, ref_name=store.raw_ref_name(settings.warehouse, discovery)
+            discovery, ref_name=layout.raw_ref_name(settings.warehouse, discovery)
         ) as warc:
             for document in crawler.documents:
                 if document.status is not None:
@@ -279,7 +282,9 @@ def stage_partition(
     day = _as_date(date)
     source = registered_source(settings, source_id)
     run_id = run_id or f"manual__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}_{uuid.uuid4().hex[:8]}"
-    staging = settings.warehouse / store.STAGING / source.id / day.isoformat() / uuid.uuid4().hex
+    staging = layout.staging_dir(settings.warehouse, source.id, day, uuid.uuid4().hex)
+    with commit.writer(settings.lake()) as con:
+        first_seen = queries.first_seen(con, source.id, day)
     staged = StagedPartition(
         source=source.id,
         date=day.isoformat(),
@@ -291,7 +296,7 @@ def stage_partition(
         ner_models=dict(settings.ner_models),
         ner_batch_size=settings.ner_batch_size,
         page_time_budget=settings.page_time_budget,
-        first_seen=store.first_seen(settings.warehouse, source.id, day),
+        first_seen=first_seen,
     )
     fetchers = fetchers_for(
         source,
@@ -303,7 +308,7 @@ def stage_partition(
     seen_ids: dict[str, str] = {}
     reasons: Counter[str] = Counter()
     timer: Counter[str] = Counter()
-    with store.PartitionWriter(staging) as writer:
+    with commit.PartitionWriter(staging) as writer:
         for result in process_batches(batches, options, workers=settings.workers):
             entities = _keep_first_articles(result, seen_ids)
             started = time.perf_counter()
@@ -350,47 +355,45 @@ def stage_partition(
 
 
 def publish_partition(staged: dict, *, settings: Settings | None = None) -> dict:
-    """Atomically replace the partition with the staged files and log the run."""
+    """Commit the staged partition and its ``runs`` row to the lake in one transaction."""
     settings = settings or Settings.from_env()
     result = StagedPartition(**staged)
     day = _as_date(result.date)
     started = time.perf_counter()
-    store.publish(Path(result.staging_dir), settings.warehouse, result.source, day)
-    result.seconds["publish"] = round(time.perf_counter() - started, 3)
-    store.append_run(
-        settings.warehouse,
-        result.source,
-        day,
-        {
-            "run_id": result.run_id,
-            "started_at": dt.datetime.fromisoformat(result.started_at),
-            "finished_at": dt.datetime.now(dt.UTC),
-            "pages_in": result.pages_in,
-            "articles": result.articles,
-            "rejects": result.rejects,
-            "entities": result.entities,
-            **{
-                f"seconds_{k}": result.seconds.get(k, 0.0)
-                for k in ("fetch", "extract", "enrich", "write", "publish")
-            },
-            "pipeline_version": PIPELINE_VERSION,
-            "extractor_version": EXTRACTOR_VERSION,
-            "models": ",".join(result.models),
-            "config_hash": config_hash(settings),
-            **result.fetch,
+    run_row = {
+        "run_id": result.run_id,
+        "started_at": dt.datetime.fromisoformat(result.started_at),
+        "finished_at": dt.datetime.now(dt.UTC),
+        "pages_in": result.pages_in,
+        "articles": result.articles,
+        "rejects": result.rejects,
+        "entities": result.entities,
+        **{
+            f"seconds_{k}": result.seconds.get(k, 0.0)
+            for k in ("fetch", "extract", "enrich", "write")
         },
+        "pipeline_version": PIPELINE_VERSION,
+        "extractor_version": EXTRACTOR_VERSION,
+        "models": ",".join(result.models),
+        "config_hash": config_hash(settings),
+        **result.fetch,
+    }
+    snapshot = commit.publish_partition(
+        settings.lake(), Path(result.staging_dir), result.source, day, run_row
     )
+    result.seconds["publish"] = round(time.perf_counter() - started, 3)
     log_stage(
         "publish",
         result.source,
         day,
         run_id=result.run_id,
+        snapshot=snapshot,
         articles=result.articles,
         rejects=result.rejects,
         entities=result.entities,
         seconds=result.seconds["publish"],
     )
-    return result.to_dict()
+    return {**result.to_dict(), "snapshot_id": snapshot}
 
 
 def cluster_stories(date: str | dt.date, *, settings: Settings | None = None) -> dict:
@@ -406,7 +409,8 @@ def cluster_stories(date: str | dt.date, *, settings: Settings | None = None) ->
     day = _as_date(date)
     since = day - dt.timedelta(days=settings.dedupe_days)
     columns = "article_id, content_hash, fingerprint, ingested_at, date"
-    with store.open_views(settings.warehouse) as con:
+    lake = settings.lake()
+    with commit.writer(lake) as con:
         rows = con.execute(
             f"SELECT {columns} FROM articles WHERE date BETWEEN ? AND ?", [since, day]
         ).fetchall()
@@ -414,11 +418,14 @@ def cluster_stories(date: str | dt.date, *, settings: Settings | None = None) ->
     assignments = dedupe.assign_clusters(
         [k for k in keys if k.date == day], [k for k in keys if k.date != day]
     )
-    rewritten = [
-        source
-        for source in store.partitions_of_date(settings.warehouse, "articles", day)
-        if _apply_clusters(settings, source, day, assignments)
-    ]
+    clusters = pa.table(
+        {
+            "article_id": pa.array(list(assignments), pa.string()),
+            "cluster_id": pa.array([a.cluster_id for a in assignments.values()], pa.string()),
+            "duplicate_of": pa.array([a.duplicate_of for a in assignments.values()], pa.string()),
+        }
+    )
+    changed = commit.set_clusters(lake, day, clusters) if assignments else 0
     duplicates = sum(1 for a in assignments.values() if a.duplicate_of)
     log_stage(
         "cluster",
@@ -426,38 +433,9 @@ def cluster_stories(date: str | dt.date, *, settings: Settings | None = None) ->
         day,
         articles=len(assignments),
         duplicates=duplicates,
-        rewritten=rewritten,
+        changed=changed,
     )
     return {"date": day.isoformat(), "articles": len(assignments), "duplicates": duplicates}
-
-
-def _apply_clusters(
-    settings: Settings, source: str, day: dt.date, assignments: dict[str, dedupe.Assignment]
-) -> bool:
-    """Write the clusters into one articles partition; False if nothing changed.
-
-    Done under the partition's lock, so a publish of the partition between
-    reading and writing its articles cannot be overwritten.
-    """
-
-    def with_clusters(table: pa.Table | None) -> pa.Table | None:
-        if table is None:
-            return None
-        ids = table.column("article_id").to_pylist()
-        found = [assignments.get(aid) for aid in ids]
-        cluster = [a.cluster_id if a else aid for a, aid in zip(found, ids, strict=True)]
-        duplicate_of = [a.duplicate_of if a else None for a in found]
-        if (
-            table.column("cluster_id").to_pylist() == cluster
-            and table.column("duplicate_of").to_pylist() == duplicate_of
-        ):
-            return table
-        for name, values in (("cluster_id", cluster), ("duplicate_of", duplicate_of)):
-            index = table.schema.get_field_index(name)
-            table = table.set_column(index, name, pa.array(values, pa.string()))
-        return table
-
-    return store.update_partition(settings.warehouse, "articles", source, day, with_clusters)
 
 
 def check_quality(
@@ -475,11 +453,12 @@ def check_quality(
     """
     settings = settings or Settings.from_env()
     day = _as_date(date)
-    with store.open_views(settings.warehouse) as con:
+    lake = settings.lake()
+    with commit.writer(lake) as con:
         results = quality.run_checks(con, source_id, day, settings.quality)
     rows = quality.quality_rows(results, checked_at=dt.datetime.now(dt.UTC))
     log_stage("quality", source_id, day, **{r.check: r.status for r in results})
-    store.replace_partition(settings.warehouse, "quality", source_id, day, rows)
+    commit.replace_partition(lake, "quality", source_id, day, rows)
     if strict:
         quality.raise_for_failures(results)
     return {r.check: r.status for r in results}
@@ -511,11 +490,10 @@ def _package_version(module: str) -> str:
 
 
 _STALE_PARTITIONS = """
-SELECT source, date::VARCHAR, config_hash FROM runs
+SELECT source, date::VARCHAR, config_hash FROM latest_runs
 WHERE (? IS NULL OR source = ?)
   AND (? IS NULL OR date >= ?::DATE)
   AND (? IS NULL OR date <= ?::DATE)
-QUALIFY row_number() OVER (PARTITION BY source, date ORDER BY finished_at DESC) = 1
 ORDER BY date, source
 """
 
@@ -536,7 +514,7 @@ def plan_reprocess(
     settings = settings or Settings.from_env()
     current = config_hash(settings)
     params = [source_id, source_id, since, since, until, until]
-    with store.open_views(settings.warehouse) as con:
+    with commit.writer(settings.lake()) as con:
         rows = con.execute(_STALE_PARTITIONS, params).fetchall()
     return [
         {"source": source, "date": date}
@@ -558,17 +536,18 @@ def reprocess_partition(
 def warehouse_counts(*, settings: Settings | None = None) -> dict[str, int]:
     """Rows per table across the warehouse: the metadata the DAGs attach to their Asset."""
     settings = settings or Settings.from_env()
-    with store.open_views(settings.warehouse) as con:
-        return {
-            table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("articles", "entities", "rejects")
-        }
+    with commit.writer(settings.lake()) as con:
+        return queries.table_counts(con, ("articles", "entities", "rejects"))
 
 
 def refresh_catalog(*, settings: Settings | None = None) -> bool:
-    """Make sure the catalog has a view per table (no-op, no lock, when it has)."""
+    """Make sure the lake has every table and view and ``attach.sql`` is current.
+
+    Costs one catalog lookup and no commit when nothing changed.
+    """
     settings = settings or Settings.from_env()
-    return store.ensure_catalog(settings.warehouse)
+    with commit.writer(settings.lake()):
+        return True
 
 
 def run_partition(
@@ -587,3 +566,63 @@ def run_partition(
     refresh_catalog(settings=settings)
     result["quality"] = check_quality(source_id, date, strict=False, settings=settings)
     return result
+
+
+_PREVIEW_SQL = """
+WITH before AS (
+    SELECT article_id, content_hash FROM articles WHERE source = $source AND date = $date
+), after AS (
+    SELECT article_id, content_hash FROM read_parquet($staged, hive_partitioning = false)
+)
+SELECT (SELECT count(*) FROM before), (SELECT count(*) FROM after),
+       count(*) FILTER (WHERE b.article_id IS NOT NULL AND a.article_id IS NOT NULL
+                        AND b.content_hash IS DISTINCT FROM a.content_hash),
+       count(*) FILTER (WHERE b.article_id IS NULL),
+       count(*) FILTER (WHERE a.article_id IS NULL),
+       (SELECT count(*) FROM entities WHERE source = $source AND date = $date),
+       (SELECT count(*) FROM read_parquet($staged_entities, hive_partitioning = false))
+FROM before AS b FULL OUTER JOIN after AS a USING (article_id)
+"""
+
+
+def preview_reprocess(
+    source_id: str, date: str | dt.date, *, settings: Settings | None = None
+) -> dict:
+    """What reprocessing the partition would change, without publishing anything.
+
+    Stages the partition from its raw pages as :func:`reprocess_partition`
+    would, compares it with the published one (articles by id and content
+    hash; entity counts), then removes the staged files.
+    """
+    settings = settings or Settings.from_env()
+    day = _as_date(date)
+    staged = stage_partition(source_id, day, run_id="preview", settings=settings)
+    folder = Path(staged["staging_dir"])
+    params = {
+        "source": source_id,
+        "date": day,
+        "staged": str(folder / "articles.parquet"),
+        "staged_entities": str(folder / "entities.parquet"),
+    }
+    try:
+        with commit.writer(settings.lake()) as con:
+            figures = con.execute(_PREVIEW_SQL, params).fetchone()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    names = (
+        "articles_before",
+        "articles_after",
+        "articles_changed",
+        "articles_added",
+        "articles_removed",
+        "entities_before",
+        "entities_after",
+    )
+    return {"source": source_id, "date": day.isoformat(), **dict(zip(names, figures, strict=True))}
+
+
+def maintain_warehouse(*, settings: Settings | None = None) -> dict[str, int]:
+    """Compact the lake, expire snapshots older than ``snapshot_days``, delete dead files."""
+    settings = settings or Settings.from_env()
+    report = maintenance.maintain(settings.lake(), snapshot_days=settings.snapshot_days)
+    return report.to_dict()

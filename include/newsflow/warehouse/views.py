@@ -1,9 +1,9 @@
 """Analyst views: the questions analysts ask most, answered once, in SQL.
 
-They sit in the catalog on top of the base views ``articles``, ``entities``,
-``rejects`` and ``runs`` (``source`` and ``date`` from the partition path),
-so they read the newest published partitions like everything else and cost
-nothing to keep. Each view answers one question:
+They live in the lake beside the tables ``articles``, ``entities``,
+``rejects``, ``runs`` and ``quality``, so they read the current snapshot (or
+the one a time-travel attachment names) like everything else and cost nothing
+to keep. Each view answers one question:
 
 - ``entity_daily``: how often is each entity mentioned, per source and day,
   in how many articles and how many distinct stories (copies of one story
@@ -15,18 +15,26 @@ nothing to keep. Each view answers one question:
   rejects by reason, languages, duplicates of earlier stories?
 - ``article_entities``: which entities does each article mention, how often?
 - ``story_clusters``: which sources covered the same story, and when first?
+- ``latest_runs``: the run that made each partition as it is now (the newest
+  ``runs`` row of each source and date).
+- ``run_snapshots``: which lake snapshot each run's publish created (from the
+  snapshot's commit message), for time travel: ``ATTACH ... (SNAPSHOT_VERSION n)``
+  or ``newsflow query --at n``.
 
 ``load_cookbook`` reads ``cookbook.sql``: more questions, one query each.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from newsflow.warehouse.catalog import ALIAS
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +102,18 @@ FROM articles AS a
 JOIN entities AS e ON e.article_id = a.article_id AND e.source = a.source AND e.date = a.date
 GROUP BY ALL
 """,
+    "latest_runs": """
+SELECT * FROM runs
+QUALIFY row_number() OVER (PARTITION BY source, date ORDER BY finished_at DESC, run_id DESC) = 1
+""",
+    "run_snapshots": f"""
+SELECT commit_extra_info::JSON ->> 'run_id' AS run_id,
+       commit_extra_info::JSON ->> 'source' AS source,
+       (commit_extra_info::JSON ->> 'date')::DATE AS date,
+       snapshot_id, snapshot_time
+FROM ducklake_snapshots('{ALIAS}')
+WHERE commit_message LIKE 'publish %'
+""",
     "story_clusters": """
 SELECT coalesce(cluster_id, article_id) AS cluster_id,
        count(*) AS articles,
@@ -120,18 +140,40 @@ _HEADER = re.compile(r"^-- name: *(?P<name>\S+)\n-- question: *(?P<question>.+)$
 
 
 def analyst_view_statements() -> dict[str, str]:
-    """``view -> CREATE statement`` of every analyst view, one text for every
-    connection that creates them (the catalog fingerprints it)."""
+    """``view -> CREATE statement`` of every analyst view."""
     return {
         name: f'CREATE OR REPLACE VIEW "{name}" AS {body}' for name, body in ANALYST_VIEWS.items()
     }
 
 
-def create_analyst_views(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create every analyst view on ``con``, which must have the base views."""
-    for statement in analyst_view_statements().values():
+def _fingerprint(statement: str) -> str:
+    return "newsflow:" + hashlib.sha256(statement.encode()).hexdigest()[:16]
+
+
+def stale_views(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Views the lake lacks or holds in another version: ``view -> CREATE statement``.
+
+    Each view carries the fingerprint of its statement as its comment, so an
+    up-to-date lake costs one catalog lookup and no commit.
+    """
+    current = dict(
+        con.execute(
+            "SELECT view_name, comment FROM duckdb_views() WHERE database_name = ?", [ALIAS]
+        ).fetchall()
+    )
+    return {
+        name: statement
+        for name, statement in analyst_view_statements().items()
+        if current.get(name) != _fingerprint(statement)
+    }
+
+
+def create_views(con: duckdb.DuckDBPyConnection, statements: dict[str, str]) -> None:
+    """(Re)create the given views, each commented with its fingerprint."""
+    for name, statement in statements.items():
         con.execute(statement)
-    log.debug("created analyst views %s", sorted(ANALYST_VIEWS))
+        con.execute(f"COMMENT ON VIEW \"{name}\" IS '{_fingerprint(statement)}'")
+    log.info("lake views created: %s", sorted(statements))
 
 
 def load_cookbook(path: Path = COOKBOOK) -> list[CookbookQuery]:

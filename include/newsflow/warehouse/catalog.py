@@ -1,0 +1,278 @@
+"""The lake's catalog and how every connection opens it.
+
+The warehouse is a DuckLake: Parquet files under ``<root>/lake`` and a catalog
+database that says which files make up each table at each snapshot. Two
+catalogs, one seam (:class:`Catalog`):
+
+- :class:`SqliteCatalog`, the embedded default: one file under the root.
+  Readers and a writer work side by side; two writers at once can meet
+  "database is locked", which the commit retries.
+- :class:`PostgresCatalog`, for many writers on many machines
+  (``NEWSFLOW_CATALOG=postgres:dbname=newsflow host=...``); the data path must
+  then be storage every worker sees.
+
+Extensions come from the package index's wheels (``duckdb-extension-*``,
+pinned with DuckDB itself), installed from those files into a project-local
+directory and loaded with auto-install and auto-load off: nothing is
+downloaded at run time. Every connection, the pipeline's, ``newsflow query``'s
+and an analyst's ``attach.sql``, runs the same statements from
+:meth:`Lake.attach_statements`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import importlib.util
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+
+from newsflow.warehouse import layout
+
+log = logging.getLogger(__name__)
+
+#: The name the lake is attached under, in every connection and in ``attach.sql``.
+ALIAS = "newsflow"
+#: (directory, extensions) this process has checked are installed.
+_INSTALLED: set[tuple[Path, tuple[str, ...]]] = set()
+
+
+class ExtensionMissing(RuntimeError):
+    """A DuckDB extension the warehouse needs is not installed."""
+
+
+def _wheel_module(extension: str) -> str:
+    return f"duckdb_extension_{extension}"
+
+
+def extension_file(extension: str) -> Path:
+    """The extension binary that its wheel installed beside DuckDB."""
+    module = _wheel_module(extension)
+    spec = importlib.util.find_spec(module)
+    wanted = f"pip install duckdb-extension-{extension.replace('_', '-')}=={duckdb.__version__}"
+    if spec is None or not spec.submodule_search_locations:
+        raise ExtensionMissing(f"DuckDB extension {extension!r} is not installed: {wanted}")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    path = folder / "extensions" / f"v{duckdb.__version__}" / f"{extension}.duckdb_extension"
+    if not path.is_file():
+        raise ExtensionMissing(
+            f"DuckDB extension {extension!r} does not match DuckDB {duckdb.__version__}"
+            f" (no {path.name} for v{duckdb.__version__}): {wanted}"
+        )
+    return path
+
+
+def _quote(value: str | Path) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+class Catalog(Protocol):
+    """Where the lake's metadata lives, and how writers of one partition take turns."""
+
+    #: The DuckDB extension that reads this catalog database.
+    scanner: str
+
+    def attach_target(self) -> str:
+        """What follows ``ducklake:`` in ``ATTACH``."""
+
+    def readable_paths(self) -> list[Path]:
+        """Files a sandboxed reader must still be allowed to open."""
+
+    def partition_lock(
+        self, root: Path, source: str, date: dt.date
+    ) -> contextlib.AbstractContextManager[None]:
+        """Serialise the writers of one partition (readers never take it)."""
+
+
+@dataclass(frozen=True)
+class SqliteCatalog:
+    """The embedded catalog: one SQLite file; partition locks are ``flock`` files."""
+
+    path: Path
+    scanner: str = "sqlite_scanner"
+
+    def attach_target(self) -> str:
+        return f"sqlite:{self.path}"
+
+    def readable_paths(self) -> list[Path]:
+        return [self.path]
+
+    @contextlib.contextmanager
+    def partition_lock(self, root: Path, source: str, date: dt.date) -> Iterator[None]:
+        path = layout.lock_file(root, source, date)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+
+@dataclass(frozen=True)
+class PostgresCatalog:
+    """A PostgreSQL catalog (libpq ``dsn``); partition locks are advisory locks in it.
+
+    Advisory locks hold across machines, where a ``flock`` on shared storage
+    may not.
+    """
+
+    dsn: str
+    scanner: str = "postgres_scanner"
+
+    def attach_target(self) -> str:
+        return f"postgres:{self.dsn}"
+
+    def readable_paths(self) -> list[Path]:
+        return []
+
+    @contextlib.contextmanager
+    def partition_lock(self, root: Path, source: str, date: dt.date) -> Iterator[None]:
+        import psycopg2  # only deployments with a PostgreSQL catalog need it
+
+        key = f"newsflow:{source}:{date.isoformat()}".encode()
+        lock_id = int.from_bytes(hashlib.sha256(key).digest()[:8], "big", signed=True)
+        with contextlib.closing(psycopg2.connect(self.dsn)) as con:
+            con.autocommit = True
+            with con.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s)", (lock_id,))
+                try:
+                    yield
+                finally:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", (lock_id,))
+
+
+def parse_catalog(spec: str, root: Path) -> Catalog:
+    """``NEWSFLOW_CATALOG``: empty (SQLite under the root), ``sqlite:PATH`` or ``postgres:DSN``."""
+    kind, sep, target = spec.partition(":")
+    if not spec:
+        return SqliteCatalog(root / layout.CATALOG_FILE)
+    if sep and kind == "sqlite" and target:
+        return SqliteCatalog(Path(target).absolute())
+    if sep and kind == "postgres" and target:
+        return PostgresCatalog(target)
+    raise ValueError(f"NEWSFLOW_CATALOG: expected sqlite:PATH or postgres:DSN, got {spec!r}")
+
+
+@dataclass(frozen=True)
+class Lake:
+    """One warehouse: its root (data and raw files) and its catalog."""
+
+    root: Path
+    catalog: Catalog
+    extension_dir: Path
+
+    @classmethod
+    def embedded(cls, root: Path, *, extension_dir: Path = layout.DEFAULT_EXTENSION_DIR) -> Lake:
+        """The default deployment: a SQLite catalog file under ``root``."""
+        return cls(root, SqliteCatalog(root / layout.CATALOG_FILE), extension_dir)
+
+    @property
+    def data_path(self) -> Path:
+        return layout.data_path(self.root)
+
+    @property
+    def extensions(self) -> tuple[str, ...]:
+        return ("ducklake", self.catalog.scanner)
+
+    def attach_statements(self, *, read_only: bool, at: str | None = None) -> list[str]:
+        """The statements that open the lake, as ``attach.sql`` holds them.
+
+        ``at``: a snapshot id or a timestamp, to read the lake as it was then.
+        """
+        options = [f"DATA_PATH {_quote(f'{self.data_path}{os.sep}')}"]
+        if read_only:
+            options.append("READ_ONLY")
+        if at is not None:
+            option = "SNAPSHOT_VERSION" if at.isdigit() else "SNAPSHOT_TIME"
+            options.append(f"{option} {at if at.isdigit() else _quote(at)}")
+        target = _quote(f"ducklake:{self.catalog.attach_target()}")
+        return [
+            f"SET extension_directory = {_quote(self.extension_dir)}",
+            "SET autoinstall_known_extensions = false",
+            "SET autoload_known_extensions = false",
+            *(f"LOAD {name}" for name in self.extensions),
+            f"ATTACH IF NOT EXISTS {target} AS {ALIAS} ({', '.join(options)})",
+            f"USE {ALIAS}",
+        ]
+
+    def attach_sql(self) -> str:
+        """``attach.sql``: open the lake read-only (DuckDB CLI ``-init``, Python, ``newsflow``)."""
+        lines = [
+            "-- The newsflow warehouse, read-only. Written by newsflow; opens the lake in",
+            f"-- the DuckDB CLI:  duckdb -init {self.root / layout.ATTACH_FILE}",
+            "-- or in Python:    con.execute(open(path).read())",
+            *(f"{statement};" for statement in self.attach_statements(read_only=True)),
+        ]
+        return "\n".join(lines) + "\n"
+
+    def write_attach_file(self) -> Path:
+        """Write ``attach.sql`` if it is missing or says something else (atomic)."""
+        path = self.root / layout.ATTACH_FILE
+        text = self.attach_sql()
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(f".{path.name}.{os.getpid()}")
+            temp.write_text(text, encoding="utf-8")
+            os.replace(temp, path)
+        return path
+
+    def install_extensions(self) -> None:
+        """Copy the extensions from their wheels into the extension directory (once)."""
+        if (self.extension_dir, self.extensions) in _INSTALLED:
+            return
+        with duckdb.connect(config=self._config()) as con:
+            installed = {
+                name
+                for (name,) in con.execute(
+                    "SELECT extension_name FROM duckdb_extensions() WHERE installed"
+                ).fetchall()
+            }
+            for name in self.extensions:
+                if name not in installed:
+                    con.execute(f"INSTALL {_quote(extension_file(name))}")
+                    log.info("installed DuckDB extension %s into %s", name, self.extension_dir)
+        _INSTALLED.add((self.extension_dir, self.extensions))
+
+    def _config(self) -> dict[str, str | bool]:
+        return {
+            "extension_directory": str(self.extension_dir),
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        }
+
+    def connect(self, *, read_only: bool, at: str | None = None) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB with the lake attached as ``newsflow`` and in use."""
+        self.install_extensions()
+        if read_only and not self.has_catalog():
+            raise FileNotFoundError(
+                f"warehouse {self.root} has no catalog yet: publish a partition first"
+                " (make run, or newsflow run --source ID --date YYYY-MM-DD)"
+            )
+        con = duckdb.connect(config=self._config())
+        try:
+            for statement in self.attach_statements(read_only=read_only, at=at):
+                con.execute(statement)
+        except duckdb.Error:
+            con.close()
+            raise
+        return con
+
+    def has_catalog(self) -> bool:
+        """False only for an embedded catalog that was never written."""
+        return not isinstance(self.catalog, SqliteCatalog) or self.catalog.path.exists()
+
+    def sandbox(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Make ``con`` read nothing but the lake, for good (``lock_configuration``)."""
+        allowed = [f"{self.data_path}{os.sep}", *map(str, self.catalog.readable_paths())]
+        con.execute(f"SET allowed_directories = [{', '.join(map(_quote, allowed))}]")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")

@@ -1,0 +1,258 @@
+"""Changes to the lake: one DuckLake transaction each, retried on conflicts.
+
+A partition publish is one transaction: its ``articles``, ``entities`` and
+``rejects`` deleted and inserted again, its ``runs`` row appended, the
+snapshot's commit message naming the run. Readers see the snapshot before or
+the snapshot after, never a mix; a crash before ``COMMIT`` leaves the
+previous snapshot as it was (the files it wrote are orphans that maintenance
+removes).
+
+Concurrent writers (mapped tasks, Celery workers, a backfill beside the daily
+run) meet two kinds of failure that say "try again", not "you are wrong":
+SQLite's "database is locked" and DuckLake's commit conflicts. Both are
+retried with jittered backoff until :data:`RETRY_SECONDS` have passed. Two
+writers of the *same* partition are serialised by the catalog's partition
+lock, because two first publishes of one partition delete nothing, so
+DuckLake sees no conflict between them and both would insert.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import itertools
+import json
+import logging
+import random
+import shutil
+import time
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from newsflow.warehouse.catalog import ALIAS, Lake
+from newsflow.warehouse.schema import (
+    REPLACED_TABLES,
+    SCHEMAS,
+    as_table,
+    create_table_sql,
+    partition_sql,
+)
+from newsflow.warehouse.views import create_views, stale_views
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: How long a change keeps retrying conflicts before it gives up.
+RETRY_SECONDS = 600.0
+_FIRST_BACKOFF = 0.05
+_MAX_BACKOFF = 2.0
+#: What a failure that another writer caused says (DuckDB wraps them in several types).
+_RETRYABLE = ("database is locked", "conflict", "failed to commit", "could not serialize")
+
+
+def is_conflict(error: duckdb.Error) -> bool:
+    """True for failures another writer caused: try again, the change itself is fine."""
+    return isinstance(error, duckdb.TransactionException) or any(
+        marker in str(error).lower() for marker in _RETRYABLE
+    )
+
+
+def in_transaction(
+    con: duckdb.DuckDBPyConnection,
+    change: Callable[[duckdb.DuckDBPyConnection], T],
+    *,
+    what: str,
+    retry_seconds: float = RETRY_SECONDS,
+) -> T:
+    """Run ``change`` in one transaction; on a conflict, roll back and run it again."""
+    deadline = time.monotonic() + retry_seconds
+    backoff = _FIRST_BACKOFF
+    for attempt in itertools.count(1):
+        try:
+            con.execute("BEGIN TRANSACTION")
+            result = change(con)
+            con.execute("COMMIT")
+            return result
+        except duckdb.Error as e:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            if not is_conflict(e) or time.monotonic() > deadline:
+                raise
+            log.info("%s: conflict with another writer (try %d), retrying: %s", what, attempt, e)
+            time.sleep(backoff * (0.5 + random.random()))
+            backoff = min(backoff * 2, _MAX_BACKOFF)
+    raise AssertionError("unreachable")
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the tables (partitioned) and the analyst views the lake lacks."""
+    existing = {
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [ALIAS]
+        ).fetchall()
+    }
+    missing = [table for table in SCHEMAS if table not in existing]
+    if missing:
+
+        def create(con: duckdb.DuckDBPyConnection) -> None:
+            for table in missing:
+                con.execute(create_table_sql(table))
+                con.execute(partition_sql(table))
+            # Every row in Parquet files, none inlined into the catalog database.
+            con.execute(f"CALL {ALIAS}.set_option('data_inlining_row_limit', 0)")
+
+        in_transaction(con, create, what=f"create tables {missing}")
+    if stale := stale_views(con):
+        in_transaction(con, lambda con: create_views(con, stale), what=f"views {sorted(stale)}")
+
+
+@contextlib.contextmanager
+def writer(lake: Lake) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection that may change the lake, its tables and views in place."""
+    lake.root.mkdir(parents=True, exist_ok=True)
+    con = lake.connect(read_only=False)
+    try:
+        ensure_schema(con)
+        lake.write_attach_file()
+        yield con
+    finally:
+        con.close()
+
+
+class PartitionWriter:
+    """Streams one partition's rows into staged Parquet files, batch by batch.
+
+    Staging keeps a run's memory bounded by a batch, whatever the partition's
+    size; the publish then commits the files in one transaction.
+    """
+
+    def __init__(self, staging: Path) -> None:
+        staging.mkdir(parents=True, exist_ok=True)
+        self.staging = staging
+        self._writers = {
+            table: pq.ParquetWriter(staging / f"{table}.parquet", SCHEMAS[table])
+            for table in REPLACED_TABLES
+        }
+
+    def write(self, table: str, rows: list[Mapping[str, object]]) -> None:
+        if rows:
+            self._writers[table].write_table(as_table(table, list(rows)))
+
+    def close(self) -> None:
+        """Finish every file (an empty partition still gets files with the schema)."""
+        for writer in self._writers.values():
+            writer.close()
+
+    def __enter__(self) -> PartitionWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _replace_rows(
+    con: duckdb.DuckDBPyConnection, table: str, source: str, date: dt.date, relation: str
+) -> None:
+    """Delete the partition of ``table`` and insert ``relation``'s rows in its place."""
+    where = {"source": source, "date": date}
+    con.execute(f"DELETE FROM {table} WHERE source = $source AND date = $date", where)
+    _insert_rows(con, table, source, date, relation)
+
+
+def _insert_rows(
+    con: duckdb.DuckDBPyConnection, table: str, source: str, date: dt.date, relation: str
+) -> None:
+    con.execute(
+        f"INSERT INTO {table} BY NAME SELECT *, $source AS source, $date AS date FROM {relation}",
+        {"source": source, "date": date},
+    )
+
+
+def _commit_message(con: duckdb.DuckDBPyConnection, message: str, **extra: object) -> None:
+    con.execute(
+        f"CALL {ALIAS}.set_commit_message('newsflow', ?, extra_info => ?)",
+        [message, json.dumps(extra, default=str, sort_keys=True)],
+    )
+
+
+def _parquet(path: Path) -> str:
+    # the staging folder's name says source=/date=; the partition comes from the caller
+    return "read_parquet('" + str(path).replace("'", "''") + "', hive_partitioning = false)"
+
+
+def publish_partition(
+    lake: Lake, staging: Path, source: str, date: dt.date, run_row: Mapping[str, object]
+) -> int:
+    """Commit a staged partition and its ``runs`` row in one transaction; its snapshot id.
+
+    The row's ``seconds_publish`` is the time from this call to the row's own
+    insert: the wait for the partition lock and the data's deletes and inserts.
+    """
+    started = time.perf_counter()
+
+    def publish(con: duckdb.DuckDBPyConnection) -> None:
+        for table in REPLACED_TABLES:
+            _replace_rows(con, table, source, date, _parquet(staging / f"{table}.parquet"))
+        seconds = round(time.perf_counter() - started, 3)
+        con.register("run_row", as_table("runs", [{**run_row, "seconds_publish": seconds}]))
+        _insert_rows(con, "runs", source, date, "run_row")
+        _commit_message(
+            con, f"publish {source}/{date}", run_id=run_row["run_id"], source=source, date=date
+        )
+
+    with lake.catalog.partition_lock(lake.root, source, date), writer(lake) as con:
+        in_transaction(con, publish, what=f"publish {source}/{date}")
+        snapshot = _last_snapshot(con)
+    shutil.rmtree(staging, ignore_errors=True)
+    return snapshot
+
+
+def _last_snapshot(con: duckdb.DuckDBPyConnection) -> int:
+    """The snapshot this connection's last commit created."""
+    return con.execute(f"SELECT id FROM {ALIAS}.last_committed_snapshot()").fetchone()[0]
+
+
+def replace_partition(
+    lake: Lake, table: str, source: str, date: dt.date, rows: pa.Table | list[dict]
+) -> None:
+    """Replace one partition of ``table`` with ``rows`` (``quality``, a migration)."""
+    data = as_table(table, rows)
+
+    def replace(con: duckdb.DuckDBPyConnection) -> None:
+        con.register("incoming", data)
+        _replace_rows(con, table, source, date, "incoming")
+        _commit_message(con, f"replace {table} {source}/{date}", source=source, date=date)
+
+    with lake.catalog.partition_lock(lake.root, source, date), writer(lake) as con:
+        in_transaction(con, replace, what=f"replace {table} {source}/{date}")
+
+
+def set_clusters(lake: Lake, date: dt.date, clusters: pa.Table) -> int:
+    """Write the date's story clusters (``article_id``, ``cluster_id``, ``duplicate_of``).
+
+    Only rows whose clusters differ are updated, so an identical re-run changes
+    nothing; returns how many rows changed. A publish of the date committed
+    meanwhile conflicts with the update, which then runs again on its rows.
+    """
+
+    def update(con: duckdb.DuckDBPyConnection) -> int:
+        con.register("clusters", clusters)
+        (changed,) = con.execute(
+            "UPDATE articles AS a SET cluster_id = c.cluster_id, duplicate_of = c.duplicate_of "
+            "FROM clusters AS c WHERE a.date = $date AND a.article_id = c.article_id "
+            "AND (a.cluster_id IS DISTINCT FROM c.cluster_id "
+            "OR a.duplicate_of IS DISTINCT FROM c.duplicate_of)",
+            {"date": date},
+        ).fetchone()
+        _commit_message(con, f"clusters {date}", date=date, changed=changed)
+        return changed
+
+    with writer(lake) as con:
+        return in_transaction(con, update, what=f"clusters {date}")

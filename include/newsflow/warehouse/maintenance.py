@@ -1,0 +1,94 @@
+"""Upkeep of the lake, as DuckLake's maintenance functions do it.
+
+Every publish adds a few small Parquet files and a snapshot; every re-run of a
+partition leaves the files it replaced on disk for time travel. Without
+upkeep both grow for ever. :func:`maintain` (the ``news_warehouse_maintenance``
+DAG, ``newsflow warehouse maintain``):
+
+1. merges each partition's small files into larger ones;
+2. expires snapshots older than ``snapshot_days`` (time travel reaches that
+   far back, no further);
+3. deletes the files that no remaining snapshot references;
+4. deletes orphans: files in the data path that no snapshot ever committed
+   (a writer killed before its ``COMMIT``), once older than ``orphan_grace``
+   so that a publish in flight keeps its files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import asdict, dataclass
+
+import duckdb
+
+from newsflow.warehouse.catalog import ALIAS, Lake
+from newsflow.warehouse.commit import in_transaction, writer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MaintenanceReport:
+    """What one round of upkeep did."""
+
+    files_before: int
+    files_after: int
+    snapshots_expired: int
+    files_deleted: int
+    orphans_deleted: int
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def _data_files(con: duckdb.DuckDBPyConnection) -> int:
+    """Data and delete files the current snapshot reads, over every table."""
+    tables = [
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [ALIAS]
+        ).fetchall()
+    ]
+    return sum(
+        con.execute(f"SELECT count(*) FROM ducklake_list_files('{ALIAS}', ?)", [t]).fetchone()[0]
+        for t in tables
+    )
+
+
+def maintain(
+    lake: Lake, *, snapshot_days: float, orphan_grace: dt.timedelta = dt.timedelta(hours=1)
+) -> MaintenanceReport:
+    """Compact, expire, clean up; see the module docstring."""
+    now = dt.datetime.now(dt.UTC)
+    with writer(lake) as con:
+        before = _data_files(con)
+        in_transaction(
+            con,
+            lambda c: c.execute(f"CALL ducklake_merge_adjacent_files('{ALIAS}')"),
+            what="merge adjacent files",
+        )
+        cutoff = now - dt.timedelta(days=snapshot_days)
+        expired = in_transaction(
+            con,
+            lambda c: c.execute(
+                f"CALL ducklake_expire_snapshots('{ALIAS}', older_than => ?)", [cutoff]
+            ).fetchall(),
+            what="expire snapshots",
+        )
+        deleted = con.execute(
+            f"CALL ducklake_cleanup_old_files('{ALIAS}', cleanup_all => true)"
+        ).fetchall()
+        orphans = con.execute(
+            f"CALL ducklake_delete_orphaned_files('{ALIAS}', older_than => ?)",
+            [now - orphan_grace],
+        ).fetchall()
+        report = MaintenanceReport(
+            files_before=before,
+            files_after=_data_files(con),
+            snapshots_expired=len(expired),
+            files_deleted=len(deleted),
+            orphans_deleted=len(orphans),
+        )
+    log.info("warehouse maintenance: %s", report)
+    return report

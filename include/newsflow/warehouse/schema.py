@@ -1,0 +1,144 @@
+"""The lake's tables: their columns, and how they are partitioned.
+
+Every table is partitioned by ``source`` and ``date`` (DuckLake's
+``PARTITIONED BY``), so a query that names a source or a range of days opens
+only those partitions' files. The schemas below are the columns the pipeline
+writes; ``source`` and ``date`` are added by the commit, from the partition.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+PARTITION_COLUMNS = ("source", "date")
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "articles": pa.schema(
+        [
+            ("article_id", pa.string()),
+            ("url", pa.string()),
+            ("canonical_url", pa.string()),
+            ("title", pa.string()),
+            ("author", pa.string()),
+            ("published_at", pa.date32()),
+            ("date_source", pa.string()),
+            ("language", pa.string()),
+            ("text", pa.string()),
+            ("word_count", pa.int32()),
+            ("content_hash", pa.string()),
+            ("input_format", pa.string()),
+            ("extractor_version", pa.string()),
+            ("pipeline_version", pa.string()),
+            ("ner_model", pa.string()),
+            ("entity_count", pa.int32()),
+            ("ingested_at", pa.timestamp("us", tz="UTC")),
+            ("raw_ref", pa.string()),
+            # Duplicate stories (newsflow.dedupe): MinHash signature, the story's
+            # first article, and that id again unless this is the first.
+            ("fingerprint", pa.binary()),
+            ("cluster_id", pa.string()),
+            ("duplicate_of", pa.string()),
+        ]
+    ),
+    "entities": pa.schema(
+        [
+            ("article_id", pa.string()),
+            ("text", pa.string()),
+            ("label", pa.string()),
+            ("canonical", pa.string()),
+            ("start_char", pa.int32()),
+            ("end_char", pa.int32()),
+            ("sentence", pa.int32()),
+            ("model", pa.string()),
+        ]
+    ),
+    "rejects": pa.schema(
+        [
+            ("raw_ref", pa.string()),
+            ("url", pa.string()),
+            ("stage", pa.string()),
+            ("reason", pa.string()),
+            ("detail", pa.string()),
+        ]
+    ),
+    "runs": pa.schema(
+        [
+            ("run_id", pa.string()),
+            ("started_at", pa.timestamp("us", tz="UTC")),
+            ("finished_at", pa.timestamp("us", tz="UTC")),
+            ("pages_in", pa.int32()),
+            ("articles", pa.int32()),
+            ("rejects", pa.int32()),
+            ("entities", pa.int32()),
+            ("seconds_extract", pa.float64()),
+            ("seconds_enrich", pa.float64()),
+            ("seconds_write", pa.float64()),
+            ("seconds_publish", pa.float64()),
+            ("pipeline_version", pa.string()),
+            ("extractor_version", pa.string()),
+            ("models", pa.string()),
+            # pipeline.config_hash: versions and settings that made the partition
+            ("config_hash", pa.string()),
+            # What fetching cost (web sources; zero for archives): see newsflow.http.
+            ("seconds_fetch", pa.float64()),
+            ("http_fetches", pa.int32()),
+            ("http_requests", pa.int32()),
+            ("http_bytes_received", pa.int64()),
+            ("http_retries", pa.int32()),
+            ("http_robots_fetches", pa.int32()),
+            ("http_robots_refused", pa.int32()),
+            ("http_blocked", pa.int32()),
+            ("http_not_modified", pa.int32()),
+            ("http_errors", pa.int32()),
+            ("http_status_counts", pa.string()),
+        ]
+    ),
+    # One row per data-quality check of a partition (newsflow.quality).
+    "quality": pa.schema(
+        [
+            ("check_name", pa.string()),
+            ("status", pa.string()),
+            ("value", pa.float64()),
+            ("threshold", pa.float64()),
+            ("message", pa.string()),
+            ("checked_at", pa.timestamp("us", tz="UTC")),
+        ]
+    ),
+}
+#: Tables a publish replaces for its partition. ``runs`` is a log: each
+#: publish appends its row, so a partition's history is kept.
+REPLACED_TABLES = ("articles", "entities", "rejects")
+#: What a partition publish commits, in one transaction.
+PUBLISHED_TABLES = (*REPLACED_TABLES, "runs")
+
+_DUCKDB_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.int32(): "INTEGER",
+    pa.int64(): "BIGINT",
+    pa.float64(): "DOUBLE",
+    pa.date32(): "DATE",
+    pa.binary(): "BLOB",
+    pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
+}
+
+
+def create_table_sql(table: str) -> str:
+    """``CREATE TABLE`` for ``table``: its columns, then ``source`` and ``date``."""
+    columns = [f"{f.name} {_DUCKDB_TYPES[f.type]}" for f in SCHEMAS[table]]
+    columns += ["source VARCHAR NOT NULL", "date DATE NOT NULL"]
+    return f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(columns)})"
+
+
+def partition_sql(table: str) -> str:
+    return f"ALTER TABLE {table} SET PARTITIONED BY ({', '.join(PARTITION_COLUMNS)})"
+
+
+def as_table(table: str, rows: pa.Table | list[dict]) -> pa.Table:
+    """Rows as ``table``'s Arrow schema; a column the schema lacks is an error, not dropped."""
+    if isinstance(rows, pa.Table):
+        return rows.select(SCHEMAS[table].names).cast(SCHEMAS[table])
+    known = set(SCHEMAS[table].names)
+    for row in rows:
+        if unknown := set(row) - known:
+            raise ValueError(f"{table}: unknown columns {sorted(unknown)}")
+    return pa.Table.from_pylist(rows, SCHEMAS[table])
