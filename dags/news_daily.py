@@ -5,7 +5,8 @@ Yesterday's news, every day: for each source in `include/sources.yaml`, get
 the partition's raw pages, clean them (trafilatura for HTML, newsflow's
 text-mode cleaner for plain text), find the entities with spaCy and publish
 the `articles`, `entities`, `rejects` and `runs` partitions for
-`source=<id>/date=<data interval start>` into the DuckDB warehouse.
+`source=<id>/date=<data interval start>` into the DuckLake warehouse, one
+transaction per partition.
 
 * **Partition date** = the run's data interval start (daily intervals from
   `CronDataIntervalTimetable`), never `now()`: a backfill over a date range
@@ -21,8 +22,10 @@ the `articles`, `entities`, `rejects` and `runs` partitions for
   source's partition (volume against its trailing average, empty text,
   missing dates, reject and duplicate rates), writing the `quality` table and
   failing on a failed check (it does not retry: the data will not change).
-* `refresh_catalog` runs whatever happened before it; a failed source or check
-  still fails the DAG run, through `fail_run_if_a_task_failed`.
+* `refresh_catalog` runs whatever happened before it: it makes sure the lake's
+  views and `attach.sql` are current and emits the warehouse Asset (which
+  schedules `news_warehouse_maintenance`); a failed source or check still
+  fails the DAG run, through `fail_run_if_a_task_failed`.
 * Tasks hand each other a staging path and counts, never page bodies.
 * The business logic lives in the `newsflow` package; this file only wires it.
 """
@@ -135,7 +138,7 @@ def news_daily() -> None:
 
     @task(trigger_rule="all_done", outlets=[WAREHOUSE])
     def refresh_catalog() -> bool:
-        """Create catalog views when new; runs even if a source or a check failed."""
+        """Lake views and attach.sql current; runs even if a source or a check failed."""
         from newsflow.pipeline import refresh_catalog, warehouse_counts
 
         # the Asset event carries the warehouse's row counts (shown in the UI)

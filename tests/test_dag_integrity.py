@@ -68,6 +68,20 @@ def test_only_fetching_uses_the_network_pool(dagbag):
     assert set(pools.values()) == {"default_pool"}
 
 
+def test_maintenance_runs_after_every_dag_that_writes_the_warehouse(dagbag):
+    """The maintenance DAG is scheduled on the Asset each writing DAG emits."""
+    maintenance = dagbag.dags["news_warehouse_maintenance"]
+    [asset] = maintenance.timetable.asset_condition.objects
+    writers = {
+        dag_id
+        for dag_id, dag in dagbag.dags.items()
+        for task in dag.tasks
+        if any(outlet.uri == asset.uri for outlet in task.outlets)
+    }
+    assert writers == {"news_daily", "news_reprocess", "news_archive_import"}
+    assert maintenance.max_active_runs == 1
+
+
 @pytest.mark.parametrize("dag_file", sorted(p.name for p in DAGS.glob("*.py")))
 def test_parsing_is_fast_and_imports_nothing_heavy(dag_file):
     """Measured in a fresh interpreter: the DAG file alone, after Airflow's own import."""

@@ -7,14 +7,14 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 
 from conftest import STORY, article_html
-from newsflow import store
 from newsflow.acquire import DiscoveryFailed
 from newsflow.pipeline import run_partition
+from newsflow.settings import Settings
 from newsflow.warc import read_responses
+from newsflow.warehouse import commit, layout, queries
 from webserver import NewsServer, Reply, news_server  # noqa: F401 - fixture
 
 DAY = dt.date(2026, 11, 16)
@@ -76,21 +76,25 @@ def web(news_server: NewsServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     return site, tmp_path / "warehouse"
 
 
-def rows(root: Path, table: str) -> list[dict]:
-    return pq.read_table(store.partition_file(root, table, "gazette", DAY)).to_pylist()
+def rows(table: str, day: dt.date = DAY) -> list[dict]:
+    """One partition of ``table``, read the way an analyst reads the lake."""
+    with queries.analyst(Settings.from_env().lake()) as con:
+        cursor = con.execute(f"SELECT * FROM {table} WHERE source = 'gazette' AND date = ?", [day])
+        names = [column for column, *_ in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def test_a_feed_partition_is_fetched_archived_and_accounted_for(web):
     site, root = web
     result = run_partition("gazette", DAY)
 
-    articles = {a["title"]: a for a in rows(root, "articles")}
+    articles = {a["title"]: a for a in rows("articles")}
     assert set(articles) == {"Bridge to be rebuilt", "Ferry service resumes"}
     ferry = articles["Ferry service resumes"]
     # the URL as announced, the canonical one without tracking and after the redirect
     assert ferry["url"] == site.url("/old-ferry?utm_source=rss")
     assert ferry["canonical_url"] == site.url("/ferry")
-    rejects = {(r["url"], r["stage"], r["reason"]) for r in rows(root, "rejects")}
+    rejects = {(r["url"], r["stage"], r["reason"]) for r in rows("rejects")}
     assert rejects == {
         (site.url("/private/memo"), "fetch", "robots_disallowed"),
         (site.url("/gone"), "fetch", "http_404"),
@@ -99,29 +103,29 @@ def test_a_feed_partition_is_fetched_archived_and_accounted_for(web):
     assert result["pages_in"] == 4 == result["articles"] + result["rejects"]
 
     # every response is in the raw archive, and articles point into it
-    archive = store.raw_archive(root, "gazette", DAY)
+    archive = layout.raw_archive(root, "gazette", DAY)
     archived = {r.raw_ref: r for r in read_responses(archive, ref_name="raw/x")}
     assert {r.status for r in archived.values()} == {200, 404}
     assert all(
         a["raw_ref"].startswith("raw/source=gazette/date=2026-11-16/") for a in articles.values()
     )
-    discovery = list(read_responses(archive.with_name(store.DISCOVERY_FILE)))
+    discovery = list(read_responses(archive.with_name(layout.DISCOVERY_FILE)))
     assert [d.url for d in discovery] == [site.url("/rss.xml")]
 
-    [run] = pq.read_table(store.partition_dir(root, "runs", "gazette", DAY)).to_pylist()
+    [run] = rows("runs")
     assert run["http_fetches"] >= 5 and run["http_robots_refused"] == 1
     assert json.loads(run["http_status_counts"]) == {"200": 3, "404": 1}
 
 
 def test_a_rerun_fetches_nothing_new_and_keeps_the_partition(web):
-    site, root = web
+    site, _ = web
     run_partition("gazette", DAY)
-    first = {a["article_id"]: a["text"] for a in rows(root, "articles")}
+    first = {a["article_id"]: a["text"] for a in rows("articles")}
     hits = {path: site.hits(path) for path in ("/bridge", "/ferry", "/rss.xml")}
 
     result = run_partition("gazette", DAY)
 
-    assert {a["article_id"]: a["text"] for a in rows(root, "articles")} == first
+    assert {a["article_id"]: a["text"] for a in rows("articles")} == first
     assert site.hits("/bridge") == hits["/bridge"] and site.hits("/ferry") == hits["/ferry"]
     # the feed is asked again, conditionally: the ETag of the last answer goes with it
     assert site.hits("/rss.xml") == hits["/rss.xml"] + 1
@@ -135,9 +139,10 @@ def test_a_feed_answering_304_is_read_from_the_cache(web):
     run_partition("gazette", DAY)
     site.routes["/rss.xml"] = Reply(304, b"", (("ETag", '"feed-1"'),))
     # forget the partition: its pages can only be found again through the feed
-    store.raw_archive(root, "gazette", DAY).unlink()
+    layout.raw_archive(root, "gazette", DAY).unlink()
     for table in ("articles", "rejects"):
-        (root / table / "source=gazette").rename(root / f"{table}-moved-away")
+        commit.replace_partition(Settings.from_env().lake(), table, "gazette", DAY, [])
+    assert rows("articles") == [] and rows("rejects") == []
     bridge_hits = site.hits("/bridge")
 
     result = run_partition("gazette", DAY)
@@ -147,11 +152,9 @@ def test_a_feed_answering_304_is_read_from_the_cache(web):
 
 
 def test_the_day_before_takes_only_its_own_dated_pages(web):
-    site, root = web
+    site, _ = web
     result = run_partition("gazette", DAY - dt.timedelta(days=1))
-    before = pq.read_table(
-        store.partition_dir(root, "articles", "gazette", DAY - dt.timedelta(days=1))
-    ).to_pylist()
+    before = rows("articles", DAY - dt.timedelta(days=1))
     # the undated /gone (404) goes to whichever run sees it first; /yesterday is dated
     assert {a["title"] for a in before} == {"Yesterday"}
     assert result["rejects"] == 1 and site.hits("/bridge") == 0
@@ -209,9 +212,14 @@ def test_loopback_is_refused_unless_allowed(web, monkeypatch):
 
 
 def test_a_feed_that_is_down_fails_the_fetch_so_it_is_retried(web):
-    site, root = web
+    site, _ = web
+    yesterday = DAY - dt.timedelta(days=1)
+    run_partition("gazette", yesterday)  # the lake exists and holds another partition
     site.routes["/rss.xml"] = Reply(503, b"down for maintenance")
     with pytest.raises(DiscoveryFailed, match="http_503") as down:
         run_partition("gazette", DAY)
     assert down.value.transient
-    assert not store.partition_dir(root, "articles", "gazette", DAY).exists()
+    # nothing of the failed run was published, and the other partition is untouched
+    assert rows("articles") == rows("rejects") == rows("runs") == []
+    assert [a["title"] for a in rows("articles", yesterday)] == ["Yesterday"]
+    assert len(rows("runs", yesterday)) == 1

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,9 @@ def test_readme_documents_every_setting_with_its_default():
     for name, (default, _) in ENVIRONMENT.items():
         if name == "NEWSFLOW_SOURCES":
             assert default.endswith(documented[name])
+        elif name == "NEWSFLOW_DUCKDB_EXTENSIONS":  # inside whichever virtualenv runs it
+            assert documented[name] == "<virtualenv>/duckdb_extensions"
+            assert default == str(Path(sys.prefix) / "duckdb_extensions")
         elif default:
             assert documented[name] == default, name
 
@@ -48,3 +52,23 @@ def test_defaults_apply_when_unset():
 def test_malformed_model_map_is_a_clear_error():
     with pytest.raises(ValueError, match="expected lang=model"):
         Settings.from_env({"NEWSFLOW_NER_MODELS": "en_core_web_sm"})
+
+
+def test_the_catalog_setting_names_an_embedded_or_a_server_catalog(tmp_path):
+    from newsflow.warehouse.catalog import PostgresCatalog, SqliteCatalog
+
+    embedded = Settings.from_env({"NEWSFLOW_WAREHOUSE": str(tmp_path)}).lake()
+    assert embedded.catalog == SqliteCatalog(tmp_path / "catalog.sqlite")
+    assert embedded.data_path == tmp_path / "lake"
+    server = Settings.from_env(
+        {"NEWSFLOW_WAREHOUSE": str(tmp_path), "NEWSFLOW_CATALOG": "postgres:dbname=newsflow"}
+    ).lake()
+    assert server.catalog == PostgresCatalog("dbname=newsflow")
+    assert "ducklake:postgres:dbname=newsflow" in server.attach_sql()
+
+
+@pytest.mark.parametrize("spec", ["mysql:db", "postgres:", "sqlite", "catalog.sqlite"])
+def test_an_unknown_catalog_is_a_clear_error(tmp_path, spec):
+    settings = Settings.from_env({"NEWSFLOW_WAREHOUSE": str(tmp_path), "NEWSFLOW_CATALOG": spec})
+    with pytest.raises(ValueError, match="NEWSFLOW_CATALOG: expected sqlite:PATH or postgres:DSN"):
+        settings.lake()

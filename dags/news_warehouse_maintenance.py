@@ -1,0 +1,58 @@
+"""
+### news_warehouse_maintenance
+
+Upkeep of the DuckLake warehouse, so nobody has to remember it. Runs whenever
+a DAG has written to the warehouse (the `newsflow://warehouse/articles` Asset:
+`news_daily`, `news_reprocess`, `news_archive_import`), at most one run at a
+time:
+
+* **merge** each partition's small Parquet files (a publish writes a few per
+  table; re-runs and cluster updates add more) into larger ones;
+* **expire** snapshots older than `NEWSFLOW_SNAPSHOT_DAYS` (default 7): time
+  travel (`newsflow query --at`) reaches that far back;
+* **delete** data files no remaining snapshot references, and orphans that a
+  killed writer left before its commit (once an hour old).
+
+Each step is DuckLake's own maintenance function
+(`ducklake_merge_adjacent_files`, `ducklake_expire_snapshots`,
+`ducklake_cleanup_old_files`, `ducklake_delete_orphaned_files`); commits that
+meet a running publish are retried, so it never fails a writer or itself.
+The same work: `newsflow warehouse maintain`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pendulum
+from airflow.sdk import Asset, dag, task
+
+WAREHOUSE = Asset("newsflow://warehouse/articles")
+
+
+@dag(
+    schedule=[WAREHOUSE],
+    start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["newsflow", "maintenance"],
+    default_args={
+        "owner": "newsflow",
+        "retries": 2,
+        "retry_delay": dt.timedelta(minutes=1),
+        "retry_exponential_backoff": True,
+    },
+)
+def news_warehouse_maintenance() -> None:
+    @task
+    def maintain() -> dict[str, int]:
+        """Merge, expire, clean up; returns file and snapshot counts (shown in the task's XCom)."""
+        from newsflow.pipeline import maintain_warehouse
+
+        return maintain_warehouse()
+
+    maintain()
+
+
+news_warehouse_maintenance()
