@@ -16,8 +16,9 @@ import pendulum
 import pytest
 
 from conftest import ROOT, STORY, article_html
-from newsflow import store
+from newsflow.settings import Settings
 from newsflow.warc import read_responses
+from newsflow.warehouse import layout, queries
 from webserver import NewsServer, Reply, news_server  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.slow
@@ -140,7 +141,7 @@ def test_feed_and_sitemap_sources_through_news_daily(site, airflow_db, tmp_path,
     run = dag.test(logical_date=pendulum.datetime(2026, 11, 17, tz="UTC"))
     assert run.state == "success"
 
-    with store.connect(root) as con:
+    with queries.analyst(Settings.from_env().lake()) as con:
         articles = dict(
             con.execute("SELECT source || ':' || title, language FROM articles").fetchall()
         )
@@ -175,7 +176,7 @@ def test_feed_and_sitemap_sources_through_news_daily(site, airflow_db, tmp_path,
     assert clusters == 1  # the story both sites carry is one story
 
     # every response is in the partition's raw archive
-    archive = store.raw_archive(root, "feedsite", pendulum.date(2026, 11, 16))
+    archive = layout.raw_archive(root, "feedsite", pendulum.date(2026, 11, 16))
     statuses = sorted(r.status for r in read_responses(archive))
     assert statuses == [200, 200, 200, 200, 200, 404]
 

@@ -26,8 +26,10 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from conftest import ROOT, STORY, article_html
-from newsflow import store
 from newsflow.extract import PageRejected, extract_page
+from newsflow.settings import Settings
+from newsflow.warehouse import queries
+from newsflow.warehouse.catalog import Lake
 
 DAY = "2026-11-16"
 #: The child loads spaCy and trafilatura (about 400 MB) and reads pages up to
@@ -190,6 +192,11 @@ def child_env(warehouse: Path) -> dict[str, str]:
     }
 
 
+def child_lake(warehouse: Path) -> Lake:
+    """The lake the child published into (its settings, catalog included)."""
+    return Settings.from_env(child_env(warehouse)).lake()
+
+
 RUN_PARTITION = f"""
 import json, sys
 from newsflow.pipeline import run_partition
@@ -204,7 +211,7 @@ def test_every_hostile_page_ends_as_an_article_or_a_clear_reject(make_archive, w
 
     counts = json.loads(out.strip().splitlines()[-2])
     assert counts["pages_in"] == len(HOSTILE) == counts["articles"] + counts["rejects"]
-    with store.open_views(warehouse) as con:
+    with queries.analyst(child_lake(warehouse)) as con:
         rejects = dict(
             con.execute(
                 "SELECT regexp_extract(raw_ref, '[^/]+$'), stage || '/' || reason FROM rejects"
@@ -301,7 +308,7 @@ def test_warc_payload_bombs_and_malformed_records_become_rejects(make_archive, w
     out, peak_mb, _ = run_child(code, child_env(warehouse), timeout=180)
     summary = json.loads(out.strip().splitlines()[-2])
 
-    with store.open_views(warehouse) as con:
+    with queries.analyst(child_lake(warehouse)) as con:
         articles = {u for (u,) in con.execute("SELECT url FROM articles").fetchall()}
         rejects = {
             url: (f"{stage}/{reason}", detail)

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, STORY, article_html
-from newsflow import store
 from newsflow.archives import ArchiveError, open_archive
 from newsflow.imports import import_partition, plan_import
 from newsflow.pipeline import run_partition
+from newsflow.settings import Settings
+from newsflow.warehouse import queries
 from webserver import NewsServer, Reply, news_server  # noqa: F401 - fixture
 
 HTML = (("Content-Type", "text/html; charset=utf-8"),)
@@ -86,8 +87,8 @@ def import_all(path: Path, source: str = "site") -> dict:
     return plan
 
 
-def warehouse_rows(root: Path) -> tuple[set, set]:
-    with store.open_views(root) as con:
+def warehouse_rows() -> tuple[set, set]:
+    with queries.analyst(Settings.from_env().lake()) as con:
         articles = set(
             con.execute("SELECT date::VARCHAR, title, date_source FROM articles").fetchall()
         )
@@ -95,11 +96,11 @@ def warehouse_rows(root: Path) -> tuple[set, set]:
     return articles, rejects
 
 
-def test_a_wget_warc_lands_page_by_page_in_the_right_partitions(warc, registry, site, tmp_path):
+def test_a_wget_warc_lands_page_by_page_in_the_right_partitions(warc, registry, site):
     plan = import_all(warc)
     captured = dt.datetime.now(dt.UTC).date().isoformat()  # the WARC-Date of undated pages
 
-    articles, rejects = warehouse_rows(tmp_path / "warehouse")
+    articles, rejects = warehouse_rows()
     assert articles == {
         ("2026-11-10", "Bridge", "html_meta"),
         ("2026-11-10", "Ferry", "html_meta"),
@@ -115,7 +116,7 @@ def test_a_wget_warc_lands_page_by_page_in_the_right_partitions(warc, registry, 
 
 def test_a_rerun_resumes_and_changes_nothing(warc, registry, tmp_path):
     import_all(warc)
-    before = warehouse_rows(tmp_path / "warehouse")
+    before = warehouse_rows()
     again = plan_import(warc, "site")
     assert again["dates"] == [] and len(again["already_imported"]) == 3
     # a crash after two partitions: the third one is still to do
@@ -123,18 +124,17 @@ def test_a_rerun_resumes_and_changes_nothing(warc, registry, tmp_path):
     (marker / "2026-11-11").unlink()
     assert plan_import(warc, "site")["dates"] == ["2026-11-11"]
     import_all(warc)
-    assert warehouse_rows(tmp_path / "warehouse") == before
+    assert warehouse_rows() == before
 
 
-def test_an_archive_overlapping_daily_runs_neither_loses_nor_duplicates(warc, registry, tmp_path):
+def test_an_archive_overlapping_daily_runs_neither_loses_nor_duplicates(warc, registry):
     run_partition("site", "2026-11-10")  # the daily run fetched /bridge already
-    root = tmp_path / "warehouse"
-    with store.open_views(root) as con:
+    with queries.analyst(Settings.from_env().lake()) as con:
         [(daily_id,)] = con.execute("SELECT article_id FROM articles").fetchall()
 
     plan = import_all(warc)
 
-    with store.open_views(root) as con:
+    with queries.analyst(Settings.from_env().lake()) as con:
         bridges = con.execute(
             "SELECT article_id, date FROM articles WHERE title = 'Bridge'"
         ).fetchall()
@@ -168,7 +168,7 @@ def test_folders_with_sidecars_and_jsonl_dumps(registry, tmp_path):
     folder_plan = import_all(folder)
     dump_plan = import_all(dump)
 
-    articles, rejects = warehouse_rows(tmp_path / "warehouse")
+    articles, rejects = warehouse_rows()
     dated = {(date, source) for date, _, source in articles}
     assert ("2019-05-02", "sidecar") in dated and ("2019-05-03", "jsonl") in dated
     assert len(articles) == 3 and folder_plan["skipped_records"] == {"not_a_page": 1}
@@ -183,11 +183,11 @@ def test_unknown_inputs_are_a_clear_error(tmp_path):
 
 
 @pytest.mark.slow
-def test_news_archive_import_through_airflow(warc, registry, airflow_db, tmp_path):
+def test_news_archive_import_through_airflow(warc, registry, airflow_db):
     from airflow.dag_processing.dagbag import DagBag
 
     dag = DagBag(dag_folder=str(ROOT / "dags")).dags["news_archive_import"]
     run = dag.test(run_conf={"path": str(warc), "source": "site"})
     assert run.state == "success"
-    articles, _ = warehouse_rows(tmp_path / "warehouse")
+    articles, _ = warehouse_rows()
     assert {title for _, title, _ in articles} == {"Bridge", "Ferry", "Tram", None}

@@ -177,12 +177,11 @@ def test_a_backfill_yields_exactly_the_partitions_of_its_range(airflow_env, tmp_
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
 
-    from newsflow import store
+    from newsflow.settings import Settings
+    from newsflow.warehouse import queries
 
-    warehouse = Path(airflow_env["NEWSFLOW_WAREHOUSE"])
-    # the views show each partition's current generation (a bare glob would also
-    # list the superseded one, kept a minute for queries still reading it)
-    with store.open_views(warehouse) as con:
+    # read as an analyst reads the lake the tasks published into (their settings)
+    with queries.analyst(Settings.from_env(airflow_env).lake()) as con:
         partitions = con.execute(
             "SELECT source, date::VARCHAR, count(*), min(title) FROM articles "
             "GROUP BY ALL ORDER BY ALL"

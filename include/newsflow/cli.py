@@ -186,7 +186,7 @@ def _print_table(cursor) -> None:
 
 def _cmd_summary(args: argparse.Namespace) -> int:
     from newsflow.settings import Settings
-    from newsflow.warehouse import queries
+    from newsflow.warehouse import layout, queries
 
     settings = Settings.from_env()
     with queries.analyst(settings.lake()) as con:
@@ -196,6 +196,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
         print(TOP_ENTITIES_SQL.strip())
         print()
         _print_table(con.execute(TOP_ENTITIES_SQL))
+    attach = settings.warehouse / layout.ATTACH_FILE
+    print(f"\nMore: newsflow query \"SQL\", or duckdb -init {attach} (read-only)")
     return 0
 
 

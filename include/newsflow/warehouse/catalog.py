@@ -70,6 +70,18 @@ def extension_file(extension: str) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (created if missing)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def _quote(value: str | Path) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
@@ -105,16 +117,10 @@ class SqliteCatalog:
     def readable_paths(self) -> list[Path]:
         return [self.path]
 
-    @contextlib.contextmanager
-    def partition_lock(self, root: Path, source: str, date: dt.date) -> Iterator[None]:
-        path = layout.lock_file(root, source, date)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)  # releases the lock
+    def partition_lock(
+        self, root: Path, source: str, date: dt.date
+    ) -> contextlib.AbstractContextManager[None]:
+        return _exclusive(layout.lock_file(root, source, date))
 
 
 @dataclass(frozen=True)
@@ -229,7 +235,11 @@ class Lake:
         """Copy the extensions from their wheels into the extension directory (once)."""
         if (self.extension_dir, self.extensions) in _INSTALLED:
             return
-        with duckdb.connect(config=self._config()) as con:
+        self.extension_dir.mkdir(parents=True, exist_ok=True)
+        with (
+            _exclusive(self.extension_dir / ".install.lock"),
+            duckdb.connect(config=self._config()) as con,
+        ):
             installed = {
                 name
                 for (name,) in con.execute(

@@ -5,7 +5,9 @@ partition leaves the files it replaced on disk for time travel. Without
 upkeep both grow for ever. :func:`maintain` (the ``news_warehouse_maintenance``
 DAG, ``newsflow warehouse maintain``):
 
-1. merges each partition's small files into larger ones;
+1. rewrites files whose rows are mostly deleted (a re-run's replaced rows,
+   story clusters updated in place), then merges each partition's small files
+   into larger ones;
 2. expires snapshots older than ``snapshot_days`` (time travel reaches that
    far back, no further);
 3. deletes the files that no remaining snapshot references;
@@ -63,11 +65,12 @@ def maintain(
     now = dt.datetime.now(dt.UTC)
     with writer(lake) as con:
         before = _data_files(con)
-        in_transaction(
-            con,
-            lambda c: c.execute(f"CALL ducklake_merge_adjacent_files('{ALIAS}')"),
-            what="merge adjacent files",
-        )
+        for step in ("rewrite_data_files", "merge_adjacent_files"):
+            in_transaction(
+                con,
+                lambda c, step=step: c.execute(f"CALL ducklake_{step}('{ALIAS}')"),
+                what=step.replace("_", " "),
+            )
         cutoff = now - dt.timedelta(days=snapshot_days)
         expired = in_transaction(
             con,
