@@ -1,22 +1,32 @@
 """Static checks of the docker compose deployment (docker-compose.yaml, Dockerfile, .env.example).
 
 No Docker engine runs on our machines, so nothing here starts a container:
-``make test-distributed`` runs the same topology from Debian packages. These
-tests catch what breaks a deployment before anyone runs it: a service or a
-healthcheck missing, a floating image tag, a secret written into the file, a
-worker that cannot see the warehouse, a pool the DAG needs that init forgets.
+``make test-distributed`` runs the same topology from Debian packages (and the
+same PostgreSQL init script). These tests catch what breaks a deployment before
+anyone runs it: a service or a healthcheck missing, a floating image tag, a
+secret written into the file, a worker that cannot see the warehouse or commits
+to another catalog than the others, a pool the DAG needs that init forgets.
+Where a command of the deployment can run here (the lake's creation, the
+image's extension install), it runs, on a temporary warehouse.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 import yaml
 
 from conftest import ROOT
+from newsflow.settings import Settings
+from newsflow.warehouse.catalog import PostgresCatalog, parse_catalog
 
 COMPOSE = ROOT / "docker-compose.yaml"
 DOCKERFILE = ROOT / "Dockerfile"
@@ -41,6 +51,10 @@ LONG_RUNNING = (
     "airflow-worker",
 )
 WAREHOUSE_VOLUME = "newsflow-warehouse"
+#: The postgres image runs the scripts of this folder when it initialises its volume.
+INITDB = "/docker-entrypoint-initdb.d"
+INIT_SCRIPTS = ROOT / "docker" / "postgres-init"
+CATALOG_DB_PASSWORD = "NEWSFLOW_DB_PASSWORD"
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|FERNET|TOKEN|_KEY$", re.IGNORECASE)
 #: ``${VAR:?message}``: compose refuses to start without VAR (from .env).
 REQUIRED_VAR = re.compile(r"^\$\{(?P<name>[A-Z0-9_]+):\?[^}]*\}$")
@@ -190,7 +204,12 @@ def test_env_example_documents_every_variable(compose):
     assert used <= set(example), f"undocumented in .env.example: {sorted(used - set(example))}"
     for name in required:
         assert example[name] == "", f".env.example must not carry a value for {name}"
-    assert required >= {"POSTGRES_PASSWORD", "REDIS_PASSWORD", "AIRFLOW_JWT_SECRET"}
+    assert required >= {
+        "POSTGRES_PASSWORD",
+        CATALOG_DB_PASSWORD,
+        "REDIS_PASSWORD",
+        "AIRFLOW_JWT_SECRET",
+    }
 
 
 def test_env_file_is_not_committed():
@@ -217,3 +236,121 @@ def test_compose_parses_with_merge_keys_resolved(services):
 def test_paths_exist():
     for path in (COMPOSE, DOCKERFILE, ENV_EXAMPLE, ROOT / ".dockerignore"):
         assert Path(path).is_file(), path
+
+
+# ---------------------------------------------------------------- the lake's catalog
+
+
+def required_var(value: str) -> str:
+    match = REQUIRED_VAR.match(value)
+    assert match, f"{value!r} is not ${{VAR:?...}} (taken from .env)"
+    return match.group("name")
+
+
+def init_script(services: dict[str, dict[str, Any]]) -> Path:
+    """The script the postgres service runs at its first start (mounted from the checkout)."""
+    mounts = [v.split(":") for v in services["postgres"]["volumes"]]
+    (source,) = [m[0] for m in mounts if m[1] == INITDB]
+    assert ROOT / source == INIT_SCRIPTS, source
+    (script,) = sorted(INIT_SCRIPTS.glob("*.sh"))
+    return script
+
+
+def test_postgres_creates_the_newsflow_database(services):
+    """Beside Airflow's ``airflow``, the image's first start makes role and database newsflow."""
+    postgres = services["postgres"]
+    mount = [v for v in postgres["volumes"] if f":{INITDB}" in v]
+    assert mount and mount[0].endswith(":ro"), "the init scripts are mounted read-only"
+    script = init_script(services)
+    # executed, not sourced, by the image's entrypoint (a sourced one changes its shell)
+    assert os.access(script, os.X_OK), f"{script} is not executable"
+    text = script.read_text()
+    assert re.search(r"CREATE ROLE newsflow LOGIN PASSWORD", text)
+    assert re.search(r"CREATE DATABASE newsflow OWNER newsflow", text)
+    # the password comes from the environment and is on no command line
+    assert re.search(rf"\\getenv \w+ {CATALOG_DB_PASSWORD}", text)
+    assert "$POSTGRES_USER" in text and "$POSTGRES_DB" in text
+    assert required_var(environment(postgres)[CATALOG_DB_PASSWORD]) == CATALOG_DB_PASSWORD
+    assert environment(postgres)["POSTGRES_DB"] == "airflow"
+
+
+def test_postgres_is_healthy_only_after_its_init_scripts(services):
+    """While init scripts run, the image's temporary server listens on its socket only."""
+    test = services["postgres"]["healthcheck"]["test"]
+    assert "pg_isready" in test
+    assert test[test.index("-h") + 1] == "127.0.0.1", test
+
+
+@pytest.mark.parametrize("name", [*AIRFLOW_SERVICES, "airflow-cli", "flower"])
+def test_every_airflow_service_commits_to_the_postgres_catalog(services, name):
+    """One lake for all: every service names the newsflow database, password from .env."""
+    env = environment(services[name])
+    catalog = parse_catalog(env["NEWSFLOW_CATALOG"], Path(env["NEWSFLOW_WAREHOUSE"]))
+    assert isinstance(catalog, PostgresCatalog), env["NEWSFLOW_CATALOG"]
+    keywords = dict(item.split("=", 1) for item in shlex.split(catalog.dsn))
+    assert keywords == {
+        "dbname": "newsflow",
+        "host": "postgres",
+        "port": "5432",
+        "user": "newsflow",
+    }, "libpq keywords of the compose network's postgres, no password"
+    # libpq reads the password from PGPASSWORD: the newsflow role's, from .env
+    assert required_var(env["PGPASSWORD"]) == CATALOG_DB_PASSWORD
+    # attach.sql, which analysts read, names the catalog without any password
+    attach = Settings.from_env(env).lake().attach_sql()
+    assert "ducklake:postgres:dbname=newsflow" in attach
+    assert "password" not in attach.lower()
+
+
+def init_commands(services: dict[str, dict[str, Any]]) -> list[str]:
+    return [line.strip() for line in command_text(services["airflow-init"]).splitlines()]
+
+
+def test_init_creates_the_lake_before_the_workers(services, tmp_path):
+    """airflow-init makes the lake's tables once; its command does that (run here, embedded)."""
+    lines = init_commands(services)
+    (create,) = [line for line in lines if line.startswith("newsflow warehouse")]
+    assert lines.index(create) > lines.index("airflow db migrate")
+    argv = shlex.split(create)
+    assert argv == ["newsflow", "warehouse", "init"], create
+    root = tmp_path / "warehouse"
+    env = {**os.environ, "NEWSFLOW_WAREHOUSE": str(root), "NEWSFLOW_CATALOG": ""}
+    newsflow = Path(sys.executable).with_name("newsflow")
+    subprocess.run([newsflow, *argv[1:]], env=env, check=True, timeout=120)
+    lake = Settings.from_env(env).lake()
+    with lake.connect(read_only=True) as con:
+        tables = {name for (name,) in con.execute("SHOW TABLES").fetchall()}
+    assert {"articles", "entities", "rejects", "runs", "quality", "run_snapshots"} <= tables
+    assert (root / "attach.sql").is_file()
+
+
+def test_image_installs_the_extensions_of_both_catalogs_at_build(tmp_path):
+    """At run time the airflow user cannot write under the venv: the image installs them.
+
+    The Dockerfile's own command runs here, into a temporary extension directory.
+    """
+    text = DOCKERFILE.read_text()
+    (command,) = re.findall(r'python -c "([^"]*install_extensions[^"]*)"', text)
+    extensions = tmp_path / "extensions"
+    env = {**os.environ, "NEWSFLOW_DUCKDB_EXTENSIONS": str(extensions)}
+    subprocess.run([sys.executable, "-c", command], env=env, check=True, timeout=300)
+    config = {"extension_directory": str(extensions), "autoinstall_known_extensions": False}
+    with duckdb.connect(config=config) as con:
+        installed = {
+            name
+            for (name,) in con.execute(
+                "SELECT extension_name FROM duckdb_extensions() WHERE installed"
+            ).fetchall()
+        }
+    assert {"ducklake", "sqlite_scanner", "postgres_scanner"} <= installed
+    assert text.index(command) < text.index("USER airflow"), "installed as root, at build"
+
+
+def test_test_distributed_runs_the_compose_init_script_and_catalog():
+    """make test-distributed exercises what the compose file configures, not a copy of it."""
+    run = (ROOT / "tests" / "distributed" / "run.sh").read_text()
+    script = INIT_SCRIPTS.relative_to(ROOT) / "newsflow-database.sh"
+    assert f'<"$ROOT/{script}"' in run
+    assert re.search(r'^export NEWSFLOW_CATALOG="postgres:dbname=newsflow ', run, re.M)
+    assert re.search(r'^export PGPASSWORD="\$NEWSFLOW_DB_PASSWORD"$', run, re.M)
+    assert '"$BIN/newsflow" warehouse init' in run

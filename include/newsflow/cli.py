@@ -249,6 +249,15 @@ def _cmd_warehouse_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_warehouse_init(args: argparse.Namespace) -> int:
+    from newsflow.pipeline import refresh_catalog
+    from newsflow.settings import Settings
+
+    refresh_catalog()
+    print(f"the lake's tables and views are in place: {Settings.from_env().warehouse}")
+    return 0
+
+
 def _cmd_warehouse_maintain(args: argparse.Namespace) -> int:
     from newsflow.pipeline import maintain_warehouse
 
@@ -317,8 +326,12 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--at", help="answer as of a lake snapshot id or a timestamp (time travel)")
     query.set_defaults(func=_cmd_query)
 
-    warehouse = commands.add_parser("warehouse", help="lake upkeep: migrate, maintain")
+    warehouse = commands.add_parser("warehouse", help="the lake: init, migrate, maintain")
     actions = warehouse.add_subparsers(dest="action", required=True)
+    init = actions.add_parser(
+        "init", help="create the lake's tables, views and attach.sql (a deployment's first step)"
+    )
+    init.set_defaults(func=_cmd_warehouse_init)
     migrate = actions.add_parser(
         "migrate", help="move a generation-layout warehouse into the lake (idempotent)"
     )

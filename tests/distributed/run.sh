@@ -3,12 +3,19 @@
 #
 # No Docker engine runs on our machines, so this starts the same services from
 # Debian packages and the project's virtualenv, all on 127.0.0.1:
-#   PostgreSQL (metadata database), Redis (Celery broker), airflow db migrate +
-#   the newsflow_fetch pool (what airflow-init does), scheduler, dag-processor,
-#   api-server and two Celery workers with distinct hostnames (w1, w2),
-# then drive.py triggers news_daily through the REST API and checks the run
-# (both workers used, every partition there; a worker SIGKILLed mid-task and
-# the task retried on the other, the partition equal to an undisturbed run).
+#   PostgreSQL with two databases: Airflow's metadata (`airflow`) and the
+#   DuckLake catalog (`newsflow`, made by docker/postgres-init/, the script the
+#   compose file's postgres service runs), Redis (Celery broker), airflow db
+#   migrate + the newsflow_fetch pool + the lake's tables (what airflow-init
+#   does), scheduler, dag-processor, api-server and two Celery workers with
+#   distinct hostnames (w1, w2). Every Airflow process runs with
+#   NEWSFLOW_CATALOG=postgres:... (libpq keywords, password in PGPASSWORD) and
+#   the same data path, NEWSFLOW_WAREHOUSE: the folder both workers share.
+# Then drive.py triggers news_daily through the REST API and checks the runs
+# through the lake: both workers committed partitions to the PostgreSQL
+# catalog, at the same time; a worker SIGKILLed mid-task and the task retried on
+# the other, the partition holding exactly one version, equal to an undisturbed
+# run's.
 # Everything started here is stopped on exit, whatever happens.
 #
 # State lives in .distributed/ (git-ignored), recreated on every run; logs of
@@ -133,6 +140,7 @@ PG_DATA="$STATE/postgres/data"
 PG_SOCKET="$STATE/postgres/socket"
 PG_PORT=$(free_port)
 PG_PASSWORD=$(secret)
+NEWSFLOW_DB_PASSWORD=$(secret)
 mkdir -p "$PG_DATA" "$PG_SOCKET"
 if [ "$(id -u)" = 0 ]; then
   AS_PG=(runuser -u postgres --)
@@ -151,6 +159,14 @@ ln -s "$STATE/postgres/server.log" "$LOGS/postgres.log"
 "${AS_PG[@]}" psql -h "$PG_SOCKET" -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -q \
   -c "CREATE ROLE airflow LOGIN PASSWORD '$PG_PASSWORD'" \
   -c "CREATE DATABASE airflow OWNER airflow" >/dev/null
+# newsflow's role and database (the lake's catalog), by the very script the
+# compose file's postgres service runs at its first start; fed on stdin, so
+# user postgres needs no access to the checkout. Its settings go in the
+# environment (runuser keeps it): the password is on no command line.
+( export POSTGRES_USER=postgres POSTGRES_DB=postgres PGHOST="$PG_SOCKET" PGPORT="$PG_PORT" NEWSFLOW_DB_PASSWORD
+  "${AS_PG[@]}" bash -s <"$ROOT/docker/postgres-init/newsflow-database.sh" >"$LOGS/newsflow-database.log" 2>&1
+) || { cat "$LOGS/newsflow-database.log"; die "creating the newsflow database failed"; }
+log "PostgreSQL: databases airflow (Airflow's metadata) and newsflow (the DuckLake catalog)"
 
 # ---- Redis: the Celery broker
 REDIS_PORT=$(free_port)
@@ -195,7 +211,11 @@ export AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT=30
 # A message lost with a killed worker before its task started is re-queued
 # after this many seconds instead of 600.
 export AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT=180
-export NEWSFLOW_WAREHOUSE="$STATE/warehouse"          # the volume every worker shares
+export NEWSFLOW_WAREHOUSE="$STATE/warehouse"          # the data path: the volume every worker shares
+# The lake's catalog: libpq keywords; the password comes from PGPASSWORD, so it
+# is in no file (attach.sql names the catalog without it) and no command line.
+export NEWSFLOW_CATALOG="postgres:dbname=newsflow host=127.0.0.1 port=$PG_PORT user=newsflow"
+export PGPASSWORD="$NEWSFLOW_DB_PASSWORD"
 export NEWSFLOW_SOURCES="$ROOT/include/sources.yaml"  # the sample archive: fetch is a no-op
 mkdir -p "$AIRFLOW_HOME" "$NEWSFLOW_WAREHOUSE"
 "$BIN/python" -c 'import json, secrets, sys; json.dump({"admin": secrets.token_hex(16)}, open(sys.argv[1], "w"))' \
@@ -205,6 +225,11 @@ log "airflow db migrate (PostgreSQL); pool newsflow_fetch (what airflow-init doe
 airflow db migrate >"$LOGS/db-migrate.log" 2>&1 || { tail -30 "$LOGS/db-migrate.log"; die "db migrate failed"; }
 airflow pools set newsflow_fetch 4 "news_daily fetch tasks: sources crawling at once" >"$LOGS/pools.log" 2>&1 \
   || { cat "$LOGS/pools.log"; die "pools set failed"; }
+# The lake's tables and views, created once before any worker starts, as the
+# compose file's airflow-init does.
+log "the lake: tables and views in the PostgreSQL catalog, data path $NEWSFLOW_WAREHOUSE/lake"
+"$BIN/newsflow" warehouse init \
+  >"$LOGS/lake-init.log" 2>&1 || { tail -30 "$LOGS/lake-init.log"; die "creating the lake failed"; }
 
 # ---- the Airflow services
 start api-server airflow api-server
@@ -241,7 +266,6 @@ done
   --api "http://127.0.0.1:$API_PORT" \
   --password-file "$AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE" \
   --worker "w1=$PID_worker_w1" --worker "w2=$PID_worker_w2" \
-  --warehouse "$NEWSFLOW_WAREHOUSE" \
   --reference-warehouse "$STATE/reference-warehouse" \
   --manifest "$ROOT/include/sample_archive/manifest.json" \
   --sources "${SOURCES[@]}"

@@ -26,8 +26,11 @@ import datetime as dt
 import fcntl
 import hashlib
 import importlib.util
+import itertools
 import logging
 import os
+import random
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +50,31 @@ _INSTALLED: set[tuple[Path, tuple[str, ...]]] = set()
 
 class ExtensionMissing(RuntimeError):
     """A DuckDB extension the warehouse needs is not installed."""
+
+
+class CatalogMissing(FileNotFoundError):
+    """A reader asked for a lake whose catalog was never created."""
+
+
+#: How long a writer's attach keeps retrying collisions with other writers.
+ATTACH_RETRY_SECONDS = 120.0
+#: What a failure that another writer caused says (DuckDB wraps them in several
+#: exception types): a commit conflict, a locked SQLite file, a PostgreSQL
+#: serialization failure or two writers creating the catalog's tables at once.
+_RETRYABLE = (
+    "database is locked",
+    "conflict",
+    "failed to commit",
+    "could not serialize",
+    "duplicate key value",
+)
+
+
+def is_conflict(error: duckdb.Error) -> bool:
+    """True for failures another writer caused: try again, the change itself is fine."""
+    return isinstance(error, duckdb.TransactionException) or any(
+        marker in str(error).lower() for marker in _RETRYABLE
+    )
 
 
 def _wheel_module(extension: str) -> str:
@@ -232,25 +260,33 @@ class Lake:
         return path
 
     def install_extensions(self) -> None:
-        """Copy the extensions from their wheels into the extension directory (once)."""
+        """Copy the extensions from their wheels into the extension directory (once).
+
+        Installed ones are only checked, so a directory the process cannot
+        write (a container's, filled at build time) is fine; installing takes
+        a lock, so two processes never write one file at once.
+        """
         if (self.extension_dir, self.extensions) in _INSTALLED:
             return
-        self.extension_dir.mkdir(parents=True, exist_ok=True)
-        with (
-            _exclusive(self.extension_dir / ".install.lock"),
-            duckdb.connect(config=self._config()) as con,
-        ):
+        if self._missing_extensions():
+            self.extension_dir.mkdir(parents=True, exist_ok=True)
+            with _exclusive(self.extension_dir / ".install.lock"):
+                missing = self._missing_extensions()
+                with duckdb.connect(config=self._config()) as con:
+                    for name in missing:
+                        con.execute(f"INSTALL {_quote(extension_file(name))}")
+                        log.info("installed DuckDB extension %s into %s", name, self.extension_dir)
+        _INSTALLED.add((self.extension_dir, self.extensions))
+
+    def _missing_extensions(self) -> list[str]:
+        with duckdb.connect(config=self._config()) as con:
             installed = {
                 name
                 for (name,) in con.execute(
                     "SELECT extension_name FROM duckdb_extensions() WHERE installed"
                 ).fetchall()
             }
-            for name in self.extensions:
-                if name not in installed:
-                    con.execute(f"INSTALL {_quote(extension_file(name))}")
-                    log.info("installed DuckDB extension %s into %s", name, self.extension_dir)
-        _INSTALLED.add((self.extension_dir, self.extensions))
+        return [name for name in self.extensions if name not in installed]
 
     def _config(self) -> dict[str, str | bool]:
         return {
@@ -260,21 +296,37 @@ class Lake:
         }
 
     def connect(self, *, read_only: bool, at: str | None = None) -> duckdb.DuckDBPyConnection:
-        """An in-memory DuckDB with the lake attached as ``newsflow`` and in use."""
+        """An in-memory DuckDB with the lake attached as ``newsflow`` and in use.
+
+        A read-write attach creates the catalog if there is none; writers that
+        do so at the same moment collide ("database is locked", a duplicate
+        catalog table), so that attach is retried like a commit conflict.
+        """
         self.install_extensions()
         if read_only and not self.has_catalog():
-            raise FileNotFoundError(
-                f"warehouse {self.root} has no catalog yet: publish a partition first"
-                " (make run, or newsflow run --source ID --date YYYY-MM-DD)"
-            )
-        con = duckdb.connect(config=self._config())
-        try:
-            for statement in self.attach_statements(read_only=read_only, at=at):
-                con.execute(statement)
-        except duckdb.Error:
-            con.close()
-            raise
-        return con
+            raise CatalogMissing(self._missing_message())
+        deadline = time.monotonic() + ATTACH_RETRY_SECONDS
+        for attempt in itertools.count(1):
+            con = duckdb.connect(config=self._config())
+            try:
+                for statement in self.attach_statements(read_only=read_only, at=at):
+                    con.execute(statement)
+                return con
+            except duckdb.Error as e:
+                con.close()
+                if read_only and "does not exist" in str(e):
+                    raise CatalogMissing(self._missing_message()) from e
+                if read_only or not is_conflict(e) or time.monotonic() > deadline:
+                    raise
+                log.info("attaching %s (try %d) met another writer: %s", self.root, attempt, e)
+                time.sleep(0.05 * attempt * (0.5 + random.random()))
+        raise AssertionError("unreachable")
+
+    def _missing_message(self) -> str:
+        return (
+            f"warehouse {self.root} has no catalog yet: publish a partition first"
+            " (make run, or newsflow run --source ID --date YYYY-MM-DD)"
+        )
 
     def has_catalog(self) -> bool:
         """False only for an embedded catalog that was never written."""

@@ -34,7 +34,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from newsflow.warehouse.catalog import ALIAS, Lake
+from newsflow.warehouse.catalog import ALIAS, Lake, is_conflict
 from newsflow.warehouse.schema import (
     REPLACED_TABLES,
     SCHEMAS,
@@ -52,15 +52,6 @@ T = TypeVar("T")
 RETRY_SECONDS = 600.0
 _FIRST_BACKOFF = 0.05
 _MAX_BACKOFF = 2.0
-#: What a failure that another writer caused says (DuckDB wraps them in several types).
-_RETRYABLE = ("database is locked", "conflict", "failed to commit", "could not serialize")
-
-
-def is_conflict(error: duckdb.Error) -> bool:
-    """True for failures another writer caused: try again, the change itself is fine."""
-    return isinstance(error, duckdb.TransactionException) or any(
-        marker in str(error).lower() for marker in _RETRYABLE
-    )
 
 
 def in_transaction(
