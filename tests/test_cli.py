@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,9 +22,13 @@ def newsflow(*args: str, env: dict | None = None) -> subprocess.CompletedProcess
 def test_help_lists_the_subcommands():
     out = newsflow("--help").stdout
     for command in (
-        "extract", "run", "sources", "summary", "status", "query", "import-archive", "reprocess"
+        "extract", "run", "sources", "summary", "status", "query", "import-archive", "reprocess",
+        "warehouse",
     ):  # fmt: skip
         assert command in out
+    query = newsflow("query", "--help").stdout
+    assert "--at" in query and "snapshot" in query
+    assert "migrate" in newsflow("warehouse", "--help").stdout
 
 
 def test_extract_prints_one_json_object_per_input(tmp_path):
@@ -93,6 +98,32 @@ def test_run_prints_a_summary(make_archive, warehouse):
     assert "gazette 2026-11-16: pages_in=1 articles=1 rejects=0" in done.stdout
     rows = newsflow("query", "SELECT count(*) AS n FROM articles").stdout
     assert rows.split() == ["n", "1"]
+
+    # the snapshot the publish logged is the one summary names for the partition
+    [published] = re.findall(r"stage=publish .* snapshot=(\d+)", done.stderr)
+    summary = newsflow("summary")
+    assert summary.returncode == 0, summary.stderr
+    table = summary.stdout.split("\n\n")[0]  # the partitions, before the example query
+    [row] = [line.split() for line in table.splitlines() if line.startswith("gazette ")]
+    assert row[:4] == ["gazette", "2026-11-16", "1", "1"] and row[-1] == published
+
+
+def test_query_refuses_a_write_and_changes_nothing(make_archive, warehouse):
+    """The command as users call it: a write is refused before anything runs (exit 2)."""
+    make_archive({"2026-11-16": {"a.html": article_html(title="A", paragraphs=STORY)}})
+    assert newsflow("run", "--source", "gazette", "--date", "2026-11-16").returncode == 0
+    done = newsflow("query", "SELECT count(*) FROM articles; DELETE FROM articles")
+    assert done.returncode == 2 and done.stdout == ""
+    assert "only read statements" in done.stderr and "DELETE" in done.stderr
+    assert newsflow("query", "SELECT count(*) AS n FROM articles").stdout.split() == ["n", "1"]
+
+
+def test_query_before_anything_was_published_says_what_to_do(warehouse):
+    done = newsflow("query", "SELECT 1")
+    assert done.returncode == 1
+    [message] = done.stderr.strip().splitlines()
+    assert "no catalog yet" in message and "newsflow run" in message
+    assert not warehouse.exists()  # a read creates no warehouse
 
 
 def test_run_logs_one_structured_line_per_stage_and_status_shows_it(make_archive, warehouse):

@@ -6,7 +6,8 @@ import pendulum
 import pytest
 
 from conftest import ROOT, SAMPLE_ARCHIVE
-from newsflow import store
+from newsflow.warehouse import queries
+from newsflow.warehouse.catalog import Lake
 
 pytestmark = pytest.mark.slow
 
@@ -35,6 +36,6 @@ def test_a_broken_source_fails_the_run_but_not_the_other_sources(airflow_db, tmp
     assert states[("partition.publish", 0)] == "success"
     assert states[("refresh_catalog", -1)] == "success"
     assert run.state == "failed"
-    with store.connect(tmp_path / "warehouse") as con:
+    with queries.analyst(Lake.embedded(tmp_path / "warehouse")) as con:
         sources = con.execute("SELECT DISTINCT source FROM articles").fetchall()
     assert sources == [("daily-planet",)]

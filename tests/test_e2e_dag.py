@@ -6,14 +6,18 @@ import datetime as dt
 import json
 import os
 import re
+import subprocess
+from pathlib import Path
 
+import duckdb
 import pendulum
 import pytest
 
-from conftest import ROOT, SAMPLE_ARCHIVE
-from newsflow import store
+from conftest import DUCKDB_CLI, ROOT, SAMPLE_ARCHIVE
 from newsflow.pipeline import archive_dates
-from newsflow.views import load_cookbook
+from newsflow.warehouse import layout, queries
+from newsflow.warehouse.catalog import Lake
+from newsflow.warehouse.views import load_cookbook
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +46,7 @@ def warehouse_after_two_runs(airflow_db, tmp_path_factory):
     try:
         dates = archive_dates()
         run_news_daily(dates)
-        with store.connect(root) as con:
+        with queries.analyst(Lake.embedded(root)) as con:
             first = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
         run_news_daily(dates)
     finally:
@@ -55,9 +59,50 @@ def warehouse_after_two_runs(airflow_db, tmp_path_factory):
 
 @pytest.fixture
 def con(warehouse_after_two_runs):
+    """The sample lake as ``newsflow query`` reads it: read-only, sandboxed."""
     root, _ = warehouse_after_two_runs
-    with store.connect(root) as connection:
+    with queries.analyst(Lake.embedded(root)) as connection:
         yield connection
+
+
+def test_the_sample_warehouse_opens_in_the_duckdb_cli_and_in_python(warehouse_after_two_runs, con):
+    """``attach.sql`` as analysts use it, from anywhere: the pinned DuckDB CLI and Python."""
+    root, _ = warehouse_after_two_runs
+    attach = root / layout.ATTACH_FILE
+    sql = "SELECT count(*) FROM articles"
+    done = subprocess.run(
+        [str(DUCKDB_CLI), "-init", str(attach), "-csv", "-noheader", "-c", sql],
+        capture_output=True, text=True, cwd=Path("/"), timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with duckdb.connect() as python:
+        python.execute(attach.read_text(encoding="utf-8"))
+        (in_python,) = python.execute(sql).fetchone()
+        views = {v for (v,) in python.execute("SELECT view_name FROM duckdb_views()").fetchall()}
+    assert int(done.stdout.split()[-1]) == in_python == con.execute(sql).fetchone()[0]
+    assert in_python == sum(p["expect"] == "article" for p in MANIFEST)
+    assert {"entity_daily", "source_daily", "latest_runs", "run_snapshots"} <= views
+
+
+def test_the_lake_s_files_are_partitioned_by_source_and_date(warehouse_after_two_runs, con):
+    root, _ = warehouse_after_two_runs
+    files = con.execute(
+        "SELECT data_file FROM ducklake_list_files('newsflow', 'articles')"
+    ).fetchall()
+    partitions = {(p["source"], p["date"]) for p in MANIFEST}
+    folders = {Path(f).parent.relative_to(layout.data_path(root) / "main" / "articles")
+               for (f,) in files}  # fmt: skip
+    assert folders == {Path(f"source={s}", f"date={d}") for s, d in partitions}
+
+
+def test_each_partition_s_latest_run_names_the_snapshot_it_published(con):
+    rows = con.execute(
+        "SELECT r.source, r.date, s.snapshot_id FROM latest_runs r "
+        "LEFT JOIN run_snapshots s USING (run_id, source, date)"
+    ).fetchall()
+    assert len(rows) == len({(p["source"], p["date"]) for p in MANIFEST})
+    assert all(snapshot is not None for *_, snapshot in rows)
+    assert len({snapshot for *_, snapshot in rows}) == len(rows)
 
 
 def test_every_sample_partition_is_published(con):

@@ -1,12 +1,15 @@
+"""Data-quality checks on a tiny lake of known rows, read as analysts read it."""
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
+import duckdb
 import pyarrow as pa
 import pytest
-from tiny_warehouse import article, connect, write_partitions
+from tiny_warehouse import article, lake_at, publish, publish_all
 
-from newsflow import store
 from newsflow.quality import (
     CheckResult,
     QualityCheckFailed,
@@ -15,6 +18,8 @@ from newsflow.quality import (
     raise_for_failures,
     run_checks,
 )
+from newsflow.warehouse import queries
+from newsflow.warehouse.schema import SCHEMAS
 
 SOURCE = "harbor-herald"
 DAYS = [dt.date(2026, 11, 10) + dt.timedelta(days=i) for i in range(9)]  # 11-10 .. 11-18
@@ -25,8 +30,9 @@ def _articles(source: str, day: dt.date, n: int, **values: object) -> list[dict]
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("warehouse")
+def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Every partition published with its run; checks read the analysts' connection."""
+    lake = lake_at(tmp_path_factory.mktemp("quality") / "warehouse")
     articles = {(SOURCE, str(day)): _articles(SOURCE, day, 10) for day in DAYS[:7]}  # 11-10..16
     articles[(SOURCE, str(DAYS[7]))] = _articles(SOURCE, DAYS[7], 9)  # a normal day
     articles[(SOURCE, str(DAYS[8]))] = _articles(SOURCE, DAYS[8], 2)  # a sudden drop
@@ -41,13 +47,12 @@ def con(tmp_path_factory: pytest.TempPathFactory):
     ]
     articles[("wire", "2026-11-18")] = _articles("wire", dt.date(2026, 11, 18), 1)
     articles[("fresh", "2026-11-18")] = _articles("fresh", dt.date(2026, 11, 18), 4)
-    write_partitions(root, "articles", articles)
     rejects = [{"raw_ref": f"r{i}.html", "stage": "extract", "reason": "empty"} for i in range(5)]
-    write_partitions(root, "rejects", {("wire", "2026-11-17"): rejects})
+    publish_all(lake, articles, rejects={("wire", "2026-11-17"): rejects})
     # a run that published nothing still counts as a (zero) partition of history
-    run = {"run_id": "r", "articles": 0, "pages_in": 0, "rejects": 0}
-    write_partitions(root, "runs", {("wire", "2026-11-12"): [run]})
-    return connect(root)
+    publish(lake, "wire", "2026-11-12", run={"run_id": "r"})
+    with queries.analyst(lake) as con:
+        yield con
 
 
 def _by_check(results: list[CheckResult]) -> dict[str, CheckResult]:
@@ -129,7 +134,7 @@ def test_an_absent_partition_fails_on_volume_and_has_no_rates(con):
 def test_results_fit_the_quality_table_schema(con):
     checked_at = dt.datetime(2026, 11, 19, 7, tzinfo=dt.UTC)
     rows = quality_rows(run_checks(con, SOURCE, "2026-11-18"), checked_at=checked_at)
-    table = pa.Table.from_pylist(rows, store.SCHEMAS["quality"])
+    table = pa.Table.from_pylist(rows, SCHEMAS["quality"])
     assert table.num_rows == 5
     assert table.column("status").to_pylist()[0] == "warn"
     assert "source" not in table.column_names  # from the partition path, like other tables

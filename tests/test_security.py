@@ -1,11 +1,17 @@
-"""Security: nothing escapes the warehouse, no SQL is spliced from data, no secret is kept.
+"""Security: nothing escapes the warehouse, no SQL is spliced from data, no secret is kept,
+and analysts' SQL can only read, and only the warehouse.
 
 Source ids, archive member names, WARC target URIs and sidecar JSON all come
 from outside; none of them may choose where a file is read or written. SQL
 gets ids and dates as parameters; the few identifiers and paths spliced into
-view definitions are reviewed constants (listed here: a new one fails this
+SQL text are reviewed constants or quoted (listed here: a new one fails this
 test until someone looks at it). URLs with ``user:password@`` or a token
 parameter are stored without them, in the tables, the raw archive and logs.
+
+``newsflow query`` (and the News page) read through a connection attached
+read-only and sandboxed; ``newsflow query`` also accepts read statements
+only. Each attack an analyst's SQL could make is tried through the command
+itself, and the published lake must be byte for byte the same afterwards.
 """
 
 from __future__ import annotations
@@ -13,20 +19,30 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import gzip
+import hashlib
 import io
 import logging
 import re
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+from tiny_warehouse import article, lake_at, publish
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from conftest import ROOT, STORY, article_html
-from newsflow import imports, store
+from newsflow import cli, imports
 from newsflow.archives import FolderArchive
 from newsflow.pipeline import run_partition
+from newsflow.settings import Settings
 from newsflow.sources import SourceConfigError
+from newsflow.warehouse import commit, layout, queries
+from newsflow.warehouse.catalog import Lake
 
 DAY = dt.date(2026, 11, 16)
 SECRET = "hunter2"
@@ -38,17 +54,45 @@ EVIL_IDS = ["../../etc", "..", "a/b", "a\\b", "", "x" * 65, "Gazette", "g\x00", 
 
 
 @pytest.mark.parametrize("source", EVIL_IDS)
-def test_no_store_path_can_be_built_from_a_hostile_source_id(tmp_path, source):
+def test_no_warehouse_path_can_be_built_from_a_hostile_source_id(tmp_path, source):
     for build in (
-        lambda: store.partition_dir(tmp_path, "articles", source, DAY),
-        lambda: store.generations_dir(tmp_path, source, DAY),
-        lambda: store.raw_archive(tmp_path, source, DAY),
-        lambda: store.discovery_cache(tmp_path, source),
-        lambda: store.http_state(tmp_path, source),
-        lambda: store.imported_dates(tmp_path, source, "x"),
+        lambda: layout.staging_dir(tmp_path, source, DAY, "run"),
+        lambda: layout.lock_file(tmp_path, source, DAY),
+        lambda: layout.raw_archive(tmp_path, source, DAY),
+        lambda: layout.discovery_cache(tmp_path, source),
+        lambda: layout.http_state(tmp_path, source),
+        lambda: layout.imported_dates(tmp_path, source, "x"),
+        lambda: layout.mark_imported(tmp_path, source, "x", DAY),
     ):
         with pytest.raises(SourceConfigError):
             build()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("source", ["../../etc", "a/b", "Gazette"])
+def test_no_commit_takes_a_hostile_source_id(tmp_path, source):
+    """The commit API refuses the id before it touches the lake (the embedded catalog)."""
+    lake = lake_at(tmp_path / "warehouse")
+    with pytest.raises(SourceConfigError):
+        commit.replace_partition(lake, "quality", source, DAY, [])
+    with pytest.raises(SourceConfigError):
+        commit.publish_partition(lake, tmp_path / "staged", source, DAY, {"run_id": "r"})
+    assert not lake.root.exists() or not any(lake.root.rglob("*.parquet"))
+
+
+def test_partition_values_cannot_lead_the_lake_s_files_elsewhere(tmp_path):
+    """Below the commit API (a PostgreSQL catalog takes no path lock), DuckLake escapes
+    the partition values it puts in file names: every file stays in the data path."""
+    lake = lake_at(tmp_path / "warehouse")
+    with commit.writer(lake) as con:
+        con.execute(
+            "INSERT INTO articles (article_id, source, date) VALUES "
+            "('a', '../../../../escaped', DATE '2026-11-16'), ('b', '/abs', DATE '2026-11-16')"
+        )
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert {p.name for p in files if not p.is_relative_to(lake.data_path)} <= {
+        layout.CATALOG_FILE, layout.ATTACH_FILE}  # fmt: skip
+    assert sum(p.suffix == ".parquet" for p in files) == 2  # one per partition, both inside
 
 
 def test_a_registry_with_a_traversing_id_is_refused(tmp_path, monkeypatch, warehouse):
@@ -98,33 +142,67 @@ def test_warc_target_uris_and_sidecars_never_name_a_file(make_archive, warehouse
     assert set(tmp_path.parent.iterdir()) == before
     assert not Path("/tmp/pwned.html").exists() and not Path("/tmp/pwned2").exists()
     written = {p.relative_to(warehouse).parts[0] for p in warehouse.rglob("*") if p.is_file()}
-    assert written <= {"articles", "entities", "rejects", "runs", "quality", "raw",
-                       "_partitions", "_staging"}  # fmt: skip
+    assert written <= {layout.DATA_DIR, layout.RAW, layout.STAGING, layout.LOCKS,
+                       layout.CATALOG_FILE, layout.ATTACH_FILE}  # fmt: skip
 
 
 # --- SQL is never spliced from data ----------------------------------------------
 
-SQL_WORDS = re.compile(r"\b(SELECT|CREATE|INSERT|UPDATE|DELETE|COMMENT ON|COPY|ATTACH|PRAGMA)\b")
-#: ``(file, function, interpolated expression)`` in SQL text, each reviewed:
-#: table and view names come from SCHEMAS / ANALYST_VIEWS (constants), paths are
-#: quoted by ``store._quote``, the rest are module constants.
+SQL_WORDS = re.compile(
+    r"\b(SELECT|CREATE|INSERT|UPDATE|DELETE|COMMENT ON|COPY|ATTACH|DETACH|PRAGMA|ALTER TABLE|"
+    r"CALL|DROP|INSTALL|LOAD|SET|USE|FROM|WHERE|JOIN|read_parquet)\b"
+)
+CATALOG = "include/newsflow/warehouse/catalog.py"
+COMMIT = "include/newsflow/warehouse/commit.py"
+MAINTENANCE = "include/newsflow/warehouse/maintenance.py"
+MIGRATE = "include/newsflow/warehouse/migrate.py"
+QUERIES = "include/newsflow/warehouse/queries.py"
+SCHEMA = "include/newsflow/warehouse/schema.py"
+VIEWS = "include/newsflow/warehouse/views.py"
+#: ``(file, function, interpolated expression)`` in SQL text, each reviewed: table
+#: and view names come from SCHEMAS / ANALYST_VIEWS / REPLACED_TABLES (constants, or
+#: checked against SCHEMAS by ``as_table`` first), the lake's alias is ``ALIAS``, paths
+#: and timestamps are quoted by ``catalog._quote`` (or the same doubling of quotes),
+#: a snapshot id is all digits, the rest are module constants.
 REVIEWED = {
-    ("include/newsflow/store.py", "_view_sql", "table"),
-    ("include/newsflow/store.py", "_view_sql", "files"),
-    ("include/newsflow/store.py", "_view_sql", "pointers"),
-    ("include/newsflow/store.py", "_view_sql", "_HIVE"),
-    ("include/newsflow/store.py", "_view_sql", "LEGACY_GENERATION"),
-    ("include/newsflow/store.py", "_empty_view_sql", "table"),
-    ("include/newsflow/store.py", "_empty_view_sql", "columns"),
-    ("include/newsflow/store.py", "_empty_view_sql", "_DUCKDB_TYPES[str(field.type)]"),
-    ("include/newsflow/store.py", "_empty_view_sql", "field.name"),
-    ("include/newsflow/store.py", "ensure_catalog", "table"),
-    ("include/newsflow/store.py", "ensure_catalog", "_fingerprint(sql)"),
-    ("include/newsflow/views.py", "analyst_view_statements", "name"),
-    ("include/newsflow/views.py", "analyst_view_statements", "body"),
-    ("include/newsflow/views.py", "<module>", "NAME_LABELS_SQL"),
+    (CATALOG, "attach_statements", "_quote(self.extension_dir)"),
+    (CATALOG, "attach_statements", "name"),  # Lake.extensions: "ducklake" and the scanner
+    (CATALOG, "attach_statements", "target"),  # _quote(...)
+    (CATALOG, "attach_statements", "ALIAS"),
+    (CATALOG, "attach_statements", "', '.join(options)"),  # _quote'd path, digits, _quote'd time
+    (CATALOG, "install_extensions", "_quote(extension_file(name))"),
+    (CATALOG, "sandbox", "', '.join(map(_quote, allowed))"),
+    (COMMIT, "create", "ALIAS"),
+    (COMMIT, "_replace_rows", "table"),
+    (COMMIT, "_insert_rows", "table"),
+    (COMMIT, "_insert_rows", "relation"),  # a registered name, or _parquet(path) (quoted)
+    (COMMIT, "_commit_message", "ALIAS"),
+    (COMMIT, "_last_snapshot", "ALIAS"),
+    (COMMIT, "_parquet", 'str(path).replace("\'", "\'\'")'),  # quoted
+    (MAINTENANCE, "_data_files", "ALIAS"),
+    (MAINTENANCE, "maintain", "ALIAS"),
+    (MAINTENANCE, "maintain", "step"),  # a constant tuple of DuckLake function names
+    (MIGRATE, "_fingerprint", "columns"),
+    (MIGRATE, "_fingerprint", "relation"),  # a table name or _relation(paths) (quoted)
+    (MIGRATE, "_fingerprint", "where"),  # what _move_partition builds (below)
+    (MIGRATE, "_move_partition", "date.isoformat()"),
+    (MIGRATE, "move", "table"),
+    (MIGRATE, "move", "_relation(paths)"),
+    (MIGRATE, "_relation", "paths"),  # each path quoted
+    (QUERIES, "check_read_only", "kind.name"),  # an error message, not SQL
+    (QUERIES, "check_read_only", "statement.query.strip()[:60]"),  # ditto
+    (QUERIES, "table_counts", "table"),  # callers pass table names (constants)
+    (SCHEMA, "create_table_sql", "table"),
+    (SCHEMA, "create_table_sql", "', '.join(columns)"),
+    (SCHEMA, "partition_sql", "table"),
+    (SCHEMA, "partition_sql", "', '.join(PARTITION_COLUMNS)"),
+    (VIEWS, "<module>", "NAME_LABELS_SQL"),
+    (VIEWS, "<module>", "ALIAS"),
+    (VIEWS, "analyst_view_statements", "name"),
+    (VIEWS, "analyst_view_statements", "body"),
+    (VIEWS, "create_views", "name"),
+    (VIEWS, "create_views", "_fingerprint(statement)"),  # a hex digest
     ("include/newsflow/pipeline.py", "cluster_stories", "columns"),
-    ("include/newsflow/pipeline.py", "warehouse_counts", "table"),
     ("plugins/newsflow_ui/queries.py", "top_entities", "NAME_LABELS_SQL"),
 }
 
@@ -177,15 +255,17 @@ def test_no_sql_is_built_from_data():
 
 
 def test_a_warehouse_path_with_quotes_is_no_injection(tmp_path):
-    """Paths are the one thing spliced into view SQL; a quote in them stays a quote."""
+    """Paths are the one thing spliced into SQL (ATTACH, the sandbox, attach.sql);
+    a quote in them stays a quote, in the pipeline's connection and the analysts'."""
     root = tmp_path / "o'brien'); DROP VIEW articles; --"
-    staging = root / store.STAGING / "x"
-    with store.PartitionWriter(staging) as writer:
-        writer.write("articles", [{"article_id": "a"}])
-    store.publish(staging, root, "s", DAY)
-    assert store.ensure_catalog(root)
-    with store.connect(root) as con:
+    lake = lake_at(root)
+    publish(lake, "s", DAY, articles=[article("a")])
+    with queries.analyst(lake) as con:
         assert con.execute("SELECT article_id, source FROM articles").fetchall() == [("a", "s")]
+        assert con.execute("SELECT count(*) FROM source_daily").fetchone() == (1,)
+    with duckdb.connect() as con:
+        con.execute((root / layout.ATTACH_FILE).read_text(encoding="utf-8"))
+        assert con.execute("SELECT article_id FROM articles").fetchall() == [("a",)]
 
 
 # --- secrets never stored or logged ---------------------------------------------
@@ -222,7 +302,7 @@ def test_credentials_in_urls_reach_no_table_archive_or_log(
     for day in plan["dates"]:
         imports.import_partition(plan, day)
 
-    with store.open_views(warehouse) as con:
+    with queries.analyst(Settings.from_env().lake()) as con:
         urls = con.execute(
             "SELECT url, canonical_url FROM articles UNION ALL SELECT url, NULL FROM rejects"
         ).fetchall()
@@ -235,8 +315,231 @@ def test_credentials_in_urls_reach_no_table_archive_or_log(
         assert secret not in dump, f"{secret} stored in a table"
         assert secret not in caplog.text, f"{secret} logged"
         for path in warehouse.rglob("*"):
-            if path.is_file():  # partitions, raw WARC, failure lists, the import index
+            if path.is_file():  # the lake's files and catalog, raw WARC, failure lists, marks
                 data = path.read_bytes()
                 if path.name.endswith(".gz"):
                     data = gzip.decompress(data)
                 assert secret.encode() not in data, f"{secret} in {path}"
+
+
+# --- newsflow query and the News page can only read, and only the warehouse ------
+
+ARTICLES = 3
+OUTSIDE_SECRET = "s3cret-outside-the-warehouse"
+
+
+def attack_target(base: Path) -> Lake:
+    """A published lake, and beside it (outside the root) files an attacker would want."""
+    lake = lake_at(base / "warehouse")
+    publish(lake, "gazette", DAY, articles=[article("a1"), article("a2")])
+    publish(lake, "gazette", DAY + dt.timedelta(days=1), articles=[article("a3")])
+    (base / "outside").mkdir()
+    (base / "outside" / "secret.txt").write_text(OUTSIDE_SECRET)
+    table = pa.table({"secret": [OUTSIDE_SECRET]})
+    pq.write_table(table, base / "outside" / "secret.parquet")
+    return lake
+
+
+@pytest.fixture(scope="module")
+def shared_lake(tmp_path_factory: pytest.TempPathFactory) -> Lake:
+    return attack_target(tmp_path_factory.mktemp("attacks"))
+
+
+@pytest.fixture
+def lake(request: pytest.FixtureRequest, shared_lake: Lake) -> Lake:
+    """The lake the attacks go for: the module's, or (parametrized ``own-lake``) a fresh one."""
+    if getattr(request, "param", "shared") is None:
+        return request.getfixturevalue("own_lake")
+    return shared_lake
+
+
+@pytest.fixture
+def outside(lake: Lake) -> Path:
+    return lake.root.parent / "outside"
+
+
+def fingerprint(lake: Lake) -> dict[str, str]:
+    """Every file under the root (lake data, catalog, attach.sql) by content hash."""
+    return {
+        str(p.relative_to(lake.root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(lake.root.rglob("*"))
+        if p.is_file() and layout.LOCKS not in p.parts
+    }
+
+
+def published_file(lake: Lake) -> Path:
+    """One Parquet file the current snapshot of ``articles`` reads."""
+    return next((lake.data_path / "main" / "articles").rglob("*.parquet"))
+
+
+Query = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def newsflow_query(
+    lake: Lake, outside: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> Iterator[Query]:
+    """``newsflow query [--at N] SQL`` -> (exit code, stdout, stderr); afterwards the
+    lake must be unchanged (every file, the article count) and nothing new outside it."""
+    monkeypatch.setenv("NEWSFLOW_WAREHOUSE", str(lake.root))
+    monkeypatch.delenv("NEWSFLOW_CATALOG", raising=False)
+    before, outside_before = fingerprint(lake), sorted(outside.parent.rglob("*"))
+
+    def run(sql: str, *options: str) -> tuple[int, str, str]:
+        code = cli.main(["query", *options, sql])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    yield run
+    assert fingerprint(lake) == before, "the published lake changed"
+    assert sorted(outside.parent.rglob("*")) == outside_before, "a file was written"
+    assert run("SELECT count(*) AS n FROM articles")[1].split() == ["n", str(ARTICLES)]
+
+
+REFUSED_BY_TYPE = {
+    "copy-over-published-file": "COPY (SELECT * FROM articles LIMIT 0) TO '{published}' "
+    "(FORMAT parquet)",
+    "copy-table-out": "COPY articles TO '{outside}/dump.csv'",
+    "attach": "ATTACH '{outside}/other.duckdb' AS other",
+    "attach-read-only": "ATTACH '{outside}/secret.parquet' AS other (READ_ONLY)",
+    "install": "INSTALL httpfs",
+    "load": "LOAD fts",
+    "set-external-access": "SET enable_external_access = true",
+    "reset-external-access": "RESET enable_external_access",
+    "unlock": "SET lock_configuration = false",
+    "create-table": "CREATE TABLE articles2 AS SELECT * FROM articles",
+    "create-view": "CREATE VIEW everything AS SELECT * FROM articles",
+    "insert": "INSERT INTO articles (article_id, source, date) VALUES ('x', 'x', current_date)",
+    "update": "UPDATE articles SET title = 'defaced'",
+    "delete": "DELETE FROM articles",
+    "drop": "DROP TABLE articles",
+    "detach": "DETACH newsflow",
+    "call-maintenance": "CALL ducklake_expire_snapshots('newsflow', older_than => now())",
+    "one-write-among-reads": "SELECT count(*) FROM articles; DELETE FROM articles; SELECT 1",
+    "copy-after-a-read": "SELECT 1; COPY articles TO '{outside}/dump.parquet'",
+}
+
+
+@pytest.mark.parametrize("attack", REFUSED_BY_TYPE)
+def test_newsflow_query_refuses_every_statement_that_is_no_read(
+    newsflow_query, lake, outside, attack
+):
+    sql = REFUSED_BY_TYPE[attack].format(published=published_file(lake), outside=outside)
+    code, out, err = newsflow_query(sql)
+    assert code == 2, (out, err)
+    assert "only read statements" in err
+    assert out == ""  # not even the reads before the write ran
+
+
+OUTSIDE_READS = {
+    "shadow": "SELECT * FROM read_text('/etc/shadow')",
+    "passwd-as-csv": "SELECT * FROM read_csv('/etc/passwd')",
+    "root-home": "SELECT * FROM glob('/root/**')",
+    "a-file-beside-the-warehouse": "SELECT * FROM read_text('{outside}/secret.txt')",
+    "parquet-beside-the-warehouse": "SELECT * FROM read_parquet('{outside}/secret.parquet')",
+    "glob-beside-the-warehouse": "SELECT * FROM glob('{outside}/*')",
+    "glob-the-parent": "SELECT * FROM glob('{outside}/../**')",
+    "traverse-out-of-the-lake": "SELECT * FROM read_text('{data}/../../outside/secret.txt')",
+    "blob": "SELECT * FROM read_blob('/etc/hostname')",
+}
+
+
+@pytest.mark.parametrize("attack", OUTSIDE_READS)
+def test_newsflow_query_reads_nothing_outside_the_warehouse(newsflow_query, lake, outside, attack):
+    sql = OUTSIDE_READS[attack].format(outside=outside, data=lake.data_path)
+    code, out, err = newsflow_query(sql)
+    assert code == 1, (out, err)
+    assert "Permission Error" in err
+    assert OUTSIDE_SECRET not in out and "root:" not in out
+
+
+def test_time_travel_is_sandboxed_too(newsflow_query, outside):
+    code, out, err = newsflow_query(f"SELECT * FROM read_text('{outside}/secret.txt')", "--at", "1")
+    assert code == 1 and "Permission Error" in err and OUTSIDE_SECRET not in out
+
+
+EXPLAINED_WRITES = {
+    "analyze-delete": "EXPLAIN ANALYZE DELETE FROM articles",
+    "analyze-copy-outside": "EXPLAIN ANALYZE COPY (SELECT 1 AS x) TO '{outside}/x.csv'",
+    "analyze-copy-over-published-file": "EXPLAIN ANALYZE COPY (SELECT * FROM articles LIMIT 0) "
+    "TO '{published}' (FORMAT parquet)",
+    "analyze-copy-into-the-lake": "EXPLAIN ANALYZE COPY (SELECT 1 AS x) TO '{data}/extra.csv'",
+}
+
+
+@pytest.fixture
+def own_lake(tmp_path: Path) -> Lake:
+    """A lake for one test only: an attack that gets through must not spoil the others."""
+    return attack_target(tmp_path)
+
+
+@pytest.mark.parametrize("attack", EXPLAINED_WRITES)
+@pytest.mark.parametrize("lake", [pytest.param(None, id="own-lake")], indirect=True)
+def test_an_explained_write_changes_nothing(newsflow_query, lake, outside, attack):
+    """``EXPLAIN ANALYZE`` runs the statement it explains: a write inside one must fail too
+    (the fixture checks that the lake's files are unchanged and that none was added)."""
+    sql = EXPLAINED_WRITES[attack].format(
+        outside=outside, published=published_file(lake), data=lake.data_path
+    )
+    code, out, err = newsflow_query(sql)
+    assert code != 0, (out, err)
+
+
+def test_newsflow_query_still_reads_the_whole_lake(newsflow_query, lake):
+    """The sandbox lets the lake itself be read: tables, views, its own files, snapshots."""
+    code, out, _ = newsflow_query("SELECT count(*) AS n FROM source_daily")
+    assert code == 0 and out.split() == ["n", "2"]
+    files = (
+        f"SELECT count(*) AS rows FROM read_parquet('{lake.data_path}/main/articles/**/*.parquet')"
+    )
+    assert newsflow_query(files)[1].split() == ["rows", str(ARTICLES)]
+    code, out, _ = newsflow_query("SHOW TABLES")
+    assert code == 0 and {"articles", "runs", "run_snapshots"} <= set(out.split())
+    code, out, _ = newsflow_query("SELECT count(*) AS n FROM articles", "--at", "1")
+    assert code == 0 and out.split() == ["n", "0"]  # before the first publish
+
+
+def test_the_analyst_connection_is_locked_whatever_statement_reaches_it(lake, outside):
+    """Below the statement check: the connection itself refuses to open up."""
+    with queries.analyst(lake) as con:
+        for setting in ("enable_external_access = true", "lock_configuration = false",
+                        "allowed_directories = ['/']"):  # fmt: skip
+            with pytest.raises(duckdb.Error, match="locked"):
+                con.execute(f"SET {setting}")
+        with pytest.raises(duckdb.Error, match="disabled"):
+            con.execute("LOAD fts")
+        with pytest.raises(duckdb.Error, match="Permission"):
+            con.execute("INSTALL httpfs")
+        with pytest.raises(duckdb.Error, match="Permission"):
+            con.execute(f"ATTACH '{outside}/other.duckdb' AS other")
+        with pytest.raises(duckdb.Error, match=r"read.only"):
+            con.execute("DELETE FROM articles")
+        assert con.execute("SELECT current_setting('enable_external_access')").fetchone() == (
+            False,
+        )
+
+
+def test_the_news_page_connection_is_sandboxed_the_same_way(lake, outside, monkeypatch):
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from newsflow_ui.app import warehouse
+
+    monkeypatch.setenv("NEWSFLOW_WAREHOUSE", str(lake.root))
+    monkeypatch.delenv("NEWSFLOW_CATALOG", raising=False)
+    before = fingerprint(lake)
+    with warehouse() as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (ARTICLES,)
+        for attack in (
+            "SELECT * FROM read_text('/etc/shadow')",
+            "SELECT * FROM glob('/root/**')",
+            f"SELECT * FROM read_text('{outside}/secret.txt')",
+            f"COPY articles TO '{outside}/dump.csv'",
+            f"ATTACH '{outside}/other.duckdb' AS other",
+        ):
+            with pytest.raises(duckdb.Error, match="Permission"):
+                con.execute(attack)
+        with pytest.raises(duckdb.Error, match="locked"):
+            con.execute("SET enable_external_access = true")
+        with pytest.raises(duckdb.Error, match=r"read.only"):
+            con.execute("DELETE FROM articles")
+    assert fingerprint(lake) == before
+    assert sorted(p.name for p in outside.iterdir()) == ["secret.parquet", "secret.txt"]

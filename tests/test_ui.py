@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from tiny_warehouse import article, write_partitions
+from tiny_warehouse import article, lake_at, publish, replace
 
 from conftest import ROOT
-from newsflow.store import SCHEMAS
+from newsflow.warehouse import layout
+from newsflow.warehouse.catalog import Lake, SqliteCatalog
 
 sys.path.insert(0, str(ROOT / "plugins"))
 from newsflow_ui import queries
@@ -30,6 +31,7 @@ from newsflow_ui.app import app, require_reader
 
 D1, D2, D3 = "2026-11-16", "2026-11-17", "2026-11-18"
 SCHEDULED = "scheduled__2026-11-18T00:00:00+00:00"
+FINISHED = dt.datetime(2026, 11, 19, 6, tzinfo=dt.UTC)
 
 
 def entity(article_id: str, canonical: str, label: str = "PERSON") -> dict:
@@ -45,62 +47,76 @@ def entity(article_id: str, canonical: str, label: str = "PERSON") -> dict:
     }
 
 
-def run(run_id: str, finished: dt.datetime) -> dict:
-    row = dict.fromkeys(SCHEMAS["runs"].names)
-    row.update(run_id=run_id, started_at=finished - dt.timedelta(seconds=5), finished_at=finished)
-    return row
+def run(run_id: str, finished: dt.datetime = FINISHED) -> dict:
+    return {
+        "run_id": run_id,
+        "started_at": finished - dt.timedelta(seconds=5),
+        "finished_at": finished,
+    }
 
 
 def reject(reason: str, stage: str = "extract") -> dict:
     return {"raw_ref": "raw/x", "url": "https://news.example/bad", "stage": stage, "reason": reason}
 
 
+@pytest.fixture(scope="module")
+def tiny_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two sources: ``planet`` on three days, ``herald`` on the first and last only.
+
+    Partitions are published with their runs as the pipeline publishes them;
+    ``planet`` on the last day twice (a retried task), ``herald`` on the first
+    day without any run (a partition whose history was not kept).
+    """
+    root = tmp_path_factory.mktemp("ui") / "warehouse"
+    lake = lake_at(root)
+    publish(
+        lake,
+        "planet",
+        D1,
+        articles=[article("p1"), article("p2", language="de")],
+        entities=[entity("p1", "Elena Marchetti"), entity("p2", "Elena Marchetti")],
+        run=run("manual__20261119T060000_abcd1234"),
+    )
+    publish(
+        lake,
+        "planet",
+        D2,
+        articles=[article("p3")],
+        entities=[entity("p3", "Lisbon", "GPE"), entity("p3", "Tuesday", "DATE")],
+        rejects=[reject("too_short"), reject("too_short"), reject("no_text")],
+    )
+    last_day = {
+        "articles": [article("p4"), article("p5"), article("p6")],
+        "entities": [entity("p4", "Elena Marchetti"), entity("p5", "O'Brien & <Sons>")],
+    }
+    earlier = FINISHED - dt.timedelta(hours=1)
+    publish(
+        lake,
+        "planet",
+        D3,
+        **last_day,
+        run=run(f"manual__{earlier.isoformat()}__planet__try1", earlier),
+    )
+    publish(lake, "planet", D3, **last_day, run=run(f"{SCHEDULED}__planet__try2"))
+    replace(lake, "articles", {("herald", D1): [article("h1")]})
+    replace(lake, "entities", {("herald", D1): [entity("h1", "Lisbon", "GPE")]})
+    publish(
+        lake,
+        "herald",
+        D3,
+        articles=[article("h2"), article("h3")],
+        entities=[entity("h2", "Elena Marchetti"), entity("h3", "Tuesday", "DATE")],
+        rejects=[reject("http_404", "fetch")],
+    )
+    return root
+
+
 @pytest.fixture
-def tiny(warehouse: Path) -> Path:
-    """Two sources: ``planet`` on three days, ``herald`` on the first and last only."""
-    write_partitions(
-        warehouse,
-        "articles",
-        {
-            ("planet", D1): [article("p1"), article("p2", language="de")],
-            ("planet", D2): [article("p3")],
-            ("planet", D3): [article("p4"), article("p5"), article("p6")],
-            ("herald", D1): [article("h1")],
-            ("herald", D3): [article("h2"), article("h3")],
-        },
-    )
-    write_partitions(
-        warehouse,
-        "entities",
-        {
-            ("planet", D1): [entity("p1", "Elena Marchetti"), entity("p2", "Elena Marchetti")],
-            ("planet", D2): [entity("p3", "Lisbon", "GPE"), entity("p3", "Tuesday", "DATE")],
-            ("planet", D3): [entity("p4", "Elena Marchetti"), entity("p5", "O'Brien & <Sons>")],
-            ("herald", D1): [entity("h1", "Lisbon", "GPE")],
-            ("herald", D3): [entity("h2", "Elena Marchetti"), entity("h3", "Tuesday", "DATE")],
-        },
-    )
-    write_partitions(
-        warehouse,
-        "rejects",
-        {
-            ("planet", D2): [reject("too_short"), reject("too_short"), reject("no_text")],
-            ("herald", D3): [reject("http_404", "fetch")],
-        },
-    )
-    t = dt.datetime(2026, 11, 19, 6, tzinfo=dt.UTC)
-    write_partitions(
-        warehouse,
-        "runs",
-        {
-            ("planet", D1): [run("manual__20261119T060000_abcd1234", t)],
-            ("planet", D3): [
-                run("manual__2026-11-19T05:00:00+00:00__planet__try1", t - dt.timedelta(hours=1)),
-                run(f"{SCHEDULED}__planet__try2", t),
-            ],
-        },
-    )
-    return warehouse
+def tiny(tiny_lake: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The tiny lake as the warehouse the settings name."""
+    monkeypatch.setenv("NEWSFLOW_WAREHOUSE", str(tiny_lake))
+    monkeypatch.delenv("NEWSFLOW_CATALOG", raising=False)
+    return tiny_lake
 
 
 @pytest.fixture
@@ -140,6 +156,7 @@ def test_partitions_carry_rejects_languages_and_the_dag_run_that_wrote_them(tiny
     assert latest["dag_run_path"] == (
         "dags/news_daily/runs/scheduled__2026-11-18T00%3A00%3A00%2B00%3A00"
     )
+    assert parts["planet", D2]["runs"] == 1
     cli_run = parts["planet", D1]
     assert cli_run["run_id"] == "manual__20261119T060000_abcd1234"
     assert cli_run["dag_run_path"] is None
@@ -216,6 +233,20 @@ def test_empty_warehouse_is_a_friendly_page_not_an_error(warehouse, client):
     assert client.get("/api/partitions").json() == []
     assert client.get("/api/top-entities").json() == []
     assert client.get("/api/entities", params={"name": "Lisbon"}).json()["total"] == 0
+
+
+def test_the_page_reads_the_lake_the_settings_name(tmp_path, monkeypatch, client):
+    """A catalog outside the root (``NEWSFLOW_CATALOG``) is found as the pipeline finds it."""
+    root, catalog = tmp_path / "warehouse", tmp_path / "news.sqlite"
+    lake = Lake(root, SqliteCatalog(catalog), layout.DEFAULT_EXTENSION_DIR)
+    publish(lake, "gazette", D2, articles=[article("g1"), article("g2")])
+    monkeypatch.setenv("NEWSFLOW_WAREHOUSE", str(root))
+    monkeypatch.setenv("NEWSFLOW_CATALOG", f"sqlite:{catalog}")
+    [part] = client.get("/api/partitions").json()
+    assert (part["source"], part["date"], part["articles"]) == ("gazette", D2, 2)
+    monkeypatch.delenv("NEWSFLOW_CATALOG")  # the default: a catalog under the root
+    assert client.get("/api/partitions").json() == []
+    assert "No news yet" in client.get("/").text
 
 
 @pytest.mark.parametrize(

@@ -1,15 +1,20 @@
+"""The analyst views and the cookbook, on a tiny lake of known rows published as runs publish."""
+
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
-from tiny_warehouse import article, connect, write_partitions
+from tiny_warehouse import article, lake_at, publish_all
 
 from newsflow.enrich import NAME_LABELS
-from newsflow.views import ANALYST_VIEWS, NAME_LABELS_SQL, create_analyst_views, load_cookbook
+from newsflow.warehouse import queries
+from newsflow.warehouse.catalog import ALIAS
+from newsflow.warehouse.views import ANALYST_VIEWS, NAME_LABELS_SQL, load_cookbook
 
 D16, D17, D18 = "2026-11-16", "2026-11-17", "2026-11-18"
 
@@ -63,8 +68,10 @@ REJECTS = {
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
-    root: Path = tmp_path_factory.mktemp("warehouse")
+def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Each partition published (articles, entities, rejects and a runs row), then read
+    through the analysts' read-only, sandboxed connection."""
+    root: Path = tmp_path_factory.mktemp("views") / "warehouse"
     for rows in ARTICLES.values():
         for row in rows:
             row["entity_count"] = len(ENTITIES.get(row["article_id"], []))
@@ -86,12 +93,10 @@ def con(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
         ]
         for partition, rows in ARTICLES.items()
     }
-    write_partitions(root, "articles", ARTICLES)
-    write_partitions(root, "entities", entities)
-    write_partitions(root, "rejects", REJECTS)
-    con = connect(root)
-    create_analyst_views(con)
-    return con
+    lake = lake_at(root)
+    publish_all(lake, ARTICLES, entities, REJECTS)
+    with queries.analyst(lake) as con:
+        yield con
 
 
 def _rows(con, sql: str, params: list | None = None) -> list[tuple]:
@@ -106,11 +111,31 @@ def test_cooccurrence_counts_the_labels_enrichment_calls_names():
     assert "(" + ", ".join(f"'{label}'" for label in sorted(NAME_LABELS)) + ")" == NAME_LABELS_SQL
 
 
-def test_every_view_is_created_and_queryable(con):
-    created = {r[0] for r in _rows(con, "SELECT view_name FROM duckdb_views() WHERE NOT internal")}
-    assert set(ANALYST_VIEWS) <= created
+def test_every_view_lives_in_the_lake_and_is_queryable(con):
+    sql = "SELECT view_name FROM duckdb_views() WHERE database_name = ?"
+    assert {r[0] for r in _rows(con, sql, [ALIAS])} == set(ANALYST_VIEWS)
     for name in ANALYST_VIEWS:
         assert _rows(con, f'SELECT count(*) FROM "{name}"')[0][0] > 0
+
+
+def test_latest_runs_and_run_snapshots_name_the_publish_of_each_partition(con):
+    """One run per partition here; each publish's snapshot is a distinct, later one."""
+    latest = _rows(con, "SELECT source, date, run_id FROM latest_runs ORDER BY date, source")
+    assert latest == [(s, _day(d), f"tiny__{s}__{d}") for s, d in sorted(ARTICLES, key=_by_date)]
+    snapshots = _rows(
+        con,
+        "SELECT r.source, r.date, s.snapshot_id FROM latest_runs r JOIN run_snapshots s "
+        "USING (run_id, source, date) ORDER BY s.snapshot_id",
+    )
+    assert len(snapshots) == len(ARTICLES)
+    assert len({snapshot for *_, snapshot in snapshots}) == len(ARTICLES)
+    (current,) = _rows(con, f"SELECT max(snapshot_id) FROM ducklake_snapshots('{ALIAS}')")[0]
+    assert snapshots[-1][2] == current  # the last publish made the lake as it is now
+
+
+def _by_date(partition: tuple[str, str]) -> tuple[str, str]:
+    source, date = partition
+    return date, source
 
 
 def test_entity_daily_counts_mentions_articles_and_unique_stories(con):

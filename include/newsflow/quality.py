@@ -7,11 +7,12 @@ in words an operator can act on: every message names the source, the date and
 the figure ("harbor-herald 2026-11-18: 2 articles, 80% below the trailing
 7-partition average of 10.0").
 
-Checks read the published data through the catalog's base views (``articles``,
-``rejects``, ``runs``), so they judge exactly what analysts see. Each returns
-``pass``, ``warn`` or ``fail``; thresholds live in ``QualityThresholds``.
-Results are rows of the ``quality`` table (its schema is in ``store.SCHEMAS``;
-``source`` and ``date`` come from the partition path like every other table).
+Checks read the published tables of the lake (``articles``, ``rejects``,
+``runs``), so they judge exactly what analysts see. Each returns ``pass``,
+``warn`` or ``fail``; thresholds live in ``QualityThresholds``. Results are
+rows of the ``quality`` table (its schema is in
+``newsflow.warehouse.schema.SCHEMAS``; ``source`` and ``date`` come from the
+partition, like every other table).
 """
 
 from __future__ import annotations

@@ -7,9 +7,13 @@ it. The page is rendered on the server; two small SVG charts are drawn by an
 inline script from the JSON endpoints below (no CDN: the machines have no
 internet).
 
-The warehouse is read read-only through ``newsflow.store.open_views`` (no
-catalog lock). ``newsflow`` (and with it DuckDB) is imported inside the
-handlers, so loading the plugin, which every Airflow process does, stays cheap.
+The warehouse is the lake ``newsflow.settings.Settings`` names (the same
+``NEWSFLOW_WAREHOUSE`` and ``NEWSFLOW_CATALOG`` as the pipeline's), read
+through ``newsflow.warehouse.queries.analyst``: attached read-only and
+sandboxed like ``newsflow query``, so the page can read nothing but the lake
+and change nothing. Before the first publish there is no catalog, and the page
+says so. ``newsflow`` (and with it DuckDB) is imported inside the handlers, so
+loading the plugin, which every Airflow process does, stays cheap.
 
 Plugin apps are not behind Airflow's login by themselves: ``require_reader``
 applies the UI's own credentials (session cookie or bearer token) and asks the
@@ -19,7 +23,6 @@ auth manager whether the user may read news_daily's runs.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,26 +37,31 @@ from newsflow_ui import queries
 if TYPE_CHECKING:
     import duckdb
 
+    from newsflow.settings import Settings
+
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
 TOP_ENTITIES = 25
 
 
-def warehouse_root() -> Path:
-    """``NEWSFLOW_WAREHOUSE``, read per request like the pipeline does."""
-    return Path(os.environ.get("NEWSFLOW_WAREHOUSE", "data/warehouse"))
+def settings() -> Settings:
+    """The pipeline's settings, read per request as every ``newsflow`` process reads them."""
+    from newsflow.settings import Settings
+
+    return Settings.from_env()
 
 
 @contextmanager
-def warehouse() -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory DuckDB with the warehouse's tables and analyst views, closed after use."""
-    from newsflow.store import open_views
+def warehouse() -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """The lake, read-only and sandboxed as analysts have it; ``None`` before the first publish."""
+    from newsflow.warehouse import queries as lake_queries
 
-    con = open_views(warehouse_root())
-    try:
+    lake = settings().lake()
+    if not lake.has_catalog():
+        yield None
+        return
+    with lake_queries.analyst(lake) as con:
         yield con
-    finally:
-        con.close()
 
 
 def _authorize(user: Any) -> None:
@@ -94,7 +102,7 @@ def news_page(request: Request, entity: str | None = None) -> HTMLResponse:
         top = queries.top_entities(con, TOP_ENTITIES)
     chosen = entity or (top[0]["name"] if top else None)
     context = {
-        "warehouse": warehouse_root(),
+        "warehouse": settings().warehouse,
         "partitions": parts,
         "top": top,
         "entity": chosen,

@@ -1,9 +1,10 @@
 """What the News page shows, read from the warehouse's analyst views.
 
-Each function takes a DuckDB connection from ``newsflow.store.open_views``
-(in-memory views over the published Parquet files: no catalog lock, whatever
-analysts hold open) and returns plain, JSON-ready Python values, so the page
-and its JSON endpoints share one read model and tests need no browser.
+Each function takes the page's connection to the lake (read-only and
+sandboxed: ``newsflow.warehouse.queries.analyst``), or ``None`` for a
+warehouse that has no catalog yet (nothing published: empty answers), and
+returns plain, JSON-ready Python values, so the page and its JSON endpoints
+share one read model and tests need no browser.
 
 Charts are series over the warehouse's partition dates. A day on which a
 source has no partition is ``None`` (no data, the line breaks), a day on which
@@ -103,9 +104,9 @@ def dag_run_id(run_id: str, source: str) -> str | None:
     return match["run"] if match else None
 
 
-def partitions(con: duckdb.DuckDBPyConnection) -> list[Partition]:
+def partitions(con: duckdb.DuckDBPyConnection | None) -> list[Partition]:
     """Every partition, newest first, with its counts and its latest run."""
-    rows = con.execute(_PARTITIONS_SQL).fetchall()
+    rows = con.execute(_PARTITIONS_SQL).fetchall() if con else []
     return [
         Partition(
             date=date,
@@ -164,18 +165,20 @@ def volume(parts: list[Partition]) -> dict[str, Any]:
 
 
 def entity_trend(
-    con: duckdb.DuckDBPyConnection, parts: list[Partition], name: str
+    con: duckdb.DuckDBPyConnection | None, parts: list[Partition], name: str
 ) -> dict[str, Any]:
     """Mentions of the entity ``name`` (its canonical name) per day, one series per source."""
-    rows = con.execute(_ENTITY_DAILY_SQL, [name]).fetchall()
+    rows = con.execute(_ENTITY_DAILY_SQL, [name]).fetchall() if con else []
     trend = _series(parts, {(date, source): n for date, source, n in rows}, "mentions")
     return {"name": name, "total": sum(n for *_, n in rows), **trend}
 
 
-def top_entities(con: duckdb.DuckDBPyConnection, limit: int) -> list[dict[str, Any]]:
+def top_entities(con: duckdb.DuckDBPyConnection | None, limit: int) -> list[dict[str, Any]]:
     """The most mentioned names (people, organisations, places, ...) over the whole warehouse."""
-    from newsflow.views import NAME_LABELS_SQL
+    from newsflow.warehouse.views import NAME_LABELS_SQL
 
+    if con is None:
+        return []
     rows = con.execute(
         f"""
         SELECT canonical, mode(label), sum(mentions)::BIGINT AS mentions,

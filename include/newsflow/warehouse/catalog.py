@@ -30,6 +30,7 @@ import itertools
 import logging
 import os
 import random
+import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -126,6 +127,9 @@ class Catalog(Protocol):
     def readable_paths(self) -> list[Path]:
         """Files a sandboxed reader must still be allowed to open."""
 
+    def prepare(self) -> None:
+        """Get the catalog database ready for a writer (before the first ``ATTACH``)."""
+
     def partition_lock(
         self, root: Path, source: str, date: dt.date
     ) -> contextlib.AbstractContextManager[None]:
@@ -144,6 +148,19 @@ class SqliteCatalog:
 
     def readable_paths(self) -> list[Path]:
         return [self.path]
+
+    def prepare(self) -> None:
+        """Put the catalog file in WAL mode (it persists in the file), created if need be.
+
+        In SQLite's default rollback-journal mode a reader's open transaction (an
+        analyst's ``BEGIN``, a result not read to its end) blocks every commit;
+        in WAL mode readers and one writer never wait for each other.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.closing(sqlite3.connect(self.path, timeout=60)) as con:
+            (mode,) = con.execute("PRAGMA journal_mode").fetchone()
+            if mode.lower() != "wal":
+                con.execute("PRAGMA journal_mode = WAL")
 
     def partition_lock(
         self, root: Path, source: str, date: dt.date
@@ -167,6 +184,9 @@ class PostgresCatalog:
 
     def readable_paths(self) -> list[Path]:
         return []
+
+    def prepare(self) -> None:
+        """Nothing: PostgreSQL's readers and writers do not block each other."""
 
     @contextlib.contextmanager
     def partition_lock(self, root: Path, source: str, date: dt.date) -> Iterator[None]:
@@ -305,6 +325,8 @@ class Lake:
         self.install_extensions()
         if read_only and not self.has_catalog():
             raise CatalogMissing(self._missing_message())
+        if not read_only:
+            self.catalog.prepare()
         deadline = time.monotonic() + ATTACH_RETRY_SECONDS
         for attempt in itertools.count(1):
             con = duckdb.connect(config=self._config())

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from newsflow.sources import validate_source_id
 from newsflow.warehouse.catalog import Lake
 from newsflow.warehouse.commit import in_transaction, writer
 from newsflow.warehouse.schema import REPLACED_TABLES, SCHEMAS
@@ -56,7 +57,7 @@ def _partitions(root: Path) -> list[tuple[str, dt.date]]:
     for table in LEGACY_TABLES:
         for folder in (root / table).glob("source=*/date=*"):
             if folder.is_dir() and any(folder.glob("*.parquet")):
-                source = folder.parent.name.removeprefix("source=")
+                source = validate_source_id(folder.parent.name.removeprefix("source="))
                 found.add((source, dt.date.fromisoformat(folder.name.removeprefix("date="))))
     return sorted(found)
 
@@ -82,11 +83,15 @@ def _relation(files: list[Path]) -> str:
     return f"read_parquet([{paths}], union_by_name = true, hive_partitioning = false)"
 
 
-def _fingerprint(con: duckdb.DuckDBPyConnection, table: str, relation: str, where: str) -> tuple:
+def _fingerprint(
+    con: duckdb.DuckDBPyConnection, table: str, relation: str, where: str, params: dict
+) -> tuple:
+    """Rows and an order-free hash of every column: equal sets of rows, equal results."""
     columns = ", ".join(SCHEMAS[table].names)
     return con.execute(
         f"SELECT count(*), coalesce(sum(hash(x)), 0) FROM (SELECT {columns} FROM {relation}"
-        f" {where}) AS x"
+        f" {where}) AS x",
+        params,
     ).fetchone()
 
 
@@ -108,10 +113,10 @@ def _move_partition(
 
     in_transaction(con, move, what=f"migrate {source}/{date}")
     rows = {}
-    where = f"WHERE source = '{source}' AND date = DATE '{date.isoformat()}'"
+    partition = {"source": source, "date": date}
     for table, paths in files.items():
-        lake = _fingerprint(con, table, table, where)
-        old = _fingerprint(con, table, _relation(paths), "") if paths else (0, 0)
+        lake = _fingerprint(con, table, table, "WHERE source = $source AND date = $date", partition)
+        old = _fingerprint(con, table, _relation(paths), "", {}) if paths else (0, 0)
         if lake != old:
             raise MigrationMismatch(f"{table} {source}/{date}: {old} before, {lake} in the lake")
         rows[table] = lake[0]

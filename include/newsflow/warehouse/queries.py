@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from collections.abc import Iterator
 
 import duckdb
 
 from newsflow.warehouse.catalog import Lake
 
-#: Statements an analyst's query may contain (``duckdb.extract_statements`` types).
-READ_STATEMENTS = frozenset({duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN})
+#: ``EXPLAIN``, ``EXPLAIN ANALYZE`` or ``EXPLAIN (options)`` before the explained statement.
+_EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(ANALYZE\b|\([^)]*\))?", re.IGNORECASE)
 
 
 class NotReadOnly(ValueError):
@@ -33,12 +34,20 @@ def check_read_only(sql: str) -> list[str]:
     if not statements:
         raise NotReadOnly("no SQL statement given")
     for statement in statements:
-        if statement.type not in READ_STATEMENTS:
+        if (kind := _explained_type(statement)) != duckdb.StatementType.SELECT:
             raise NotReadOnly(
-                f"only read statements (SELECT, FROM, WITH, SHOW, DESCRIBE, EXPLAIN) are"
-                f" allowed, not {statement.type.name}: {statement.query.strip()[:60]}"
+                f"only read statements (SELECT, FROM, WITH, SHOW, DESCRIBE, EXPLAIN of those)"
+                f" are allowed, not {kind.name}: {statement.query.strip()[:60]}"
             )
     return [statement.query for statement in statements]
+
+
+def _explained_type(statement: duckdb.Statement) -> duckdb.StatementType:
+    """The type of what a statement runs: ``EXPLAIN ANALYZE`` runs the statement it wraps."""
+    if statement.type != duckdb.StatementType.EXPLAIN:
+        return statement.type
+    explained = duckdb.extract_statements(_EXPLAIN.sub("", statement.query, count=1))
+    return _explained_type(explained[0]) if len(explained) == 1 else statement.type
 
 
 @contextlib.contextmanager
