@@ -543,3 +543,30 @@ def test_the_news_page_connection_is_sandboxed_the_same_way(lake, outside, monke
             con.execute("DELETE FROM articles")
     assert fingerprint(lake) == before
     assert sorted(p.name for p in outside.iterdir()) == ["secret.parquet", "secret.txt"]
+
+
+LAKE_WRITES_IN_A_SELECT = {
+    "orphans": "SELECT * FROM ducklake_delete_orphaned_files('newsflow', cleanup_all => true)",
+    "orphans-by-catalog": "SELECT * FROM newsflow.delete_orphaned_files(cleanup_all => true)",
+    "old-files": "SELECT path FROM ducklake_cleanup_old_files('newsflow', cleanup_all => true)",
+    "in-a-subquery": "SELECT count(*) FROM articles WHERE url IN "
+    "(SELECT path FROM ducklake_delete_orphaned_files('newsflow', cleanup_all => true))",
+    "explained": "EXPLAIN ANALYZE SELECT * FROM ducklake_expire_snapshots('newsflow')",
+}
+
+
+@pytest.mark.parametrize("attack", LAKE_WRITES_IN_A_SELECT)
+def test_a_select_cannot_call_the_lake_s_maintenance(tmp_path, monkeypatch, capsys, attack):
+    """A read-only attach stops their catalog writes but not every file deletion: an
+    uncommitted publish's files look like orphans, and deleting them would break its
+    commit. So a query may not call them, whatever statement wraps them."""
+    lake = attack_target(tmp_path)
+    in_flight = lake.data_path / "main" / "articles" / "ducklake-in-flight.parquet"
+    pq.write_table(pa.table({"x": [1]}), in_flight)
+    monkeypatch.setenv("NEWSFLOW_WAREHOUSE", str(lake.root))
+    monkeypatch.delenv("NEWSFLOW_CATALOG", raising=False)
+    assert cli.main(["query", LAKE_WRITES_IN_A_SELECT[attack]]) == 2
+    assert "changes the lake" in capsys.readouterr().err
+    assert in_flight.exists()
+    assert cli.main(["query", "SELECT count(*) AS n FROM articles"]) == 0
+    assert capsys.readouterr().out.split() == ["n", str(ARTICLES)]

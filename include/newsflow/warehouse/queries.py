@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import re
 from collections.abc import Iterator
 
@@ -17,6 +18,21 @@ import duckdb
 
 from newsflow.warehouse.catalog import Lake
 
+#: DuckLake's functions that write (``ducklake_<name>`` or ``newsflow.<name>``).
+LAKE_WRITING_FUNCTIONS = frozenset(
+    {
+        "add_data_files",
+        "cleanup_old_files",
+        "commit",
+        "delete_orphaned_files",
+        "expire_snapshots",
+        "flush_inlined_data",
+        "merge_adjacent_files",
+        "rewrite_data_files",
+        "set_commit_message",
+        "set_option",
+    }
+)
 #: ``EXPLAIN``, ``EXPLAIN ANALYZE`` or ``EXPLAIN (options)`` before the explained statement.
 _EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(ANALYZE\b|\([^)]*\))?", re.IGNORECASE)
 
@@ -39,7 +55,36 @@ def check_read_only(sql: str) -> list[str]:
                 f"only read statements (SELECT, FROM, WITH, SHOW, DESCRIBE, EXPLAIN of those)"
                 f" are allowed, not {kind.name}: {statement.query.strip()[:60]}"
             )
+        if writes := _lake_writing_functions(statement.query):
+            raise NotReadOnly(
+                f"{', '.join(sorted(writes))} changes the lake (maintenance is"
+                " newsflow warehouse maintain, not a query)"
+            )
     return [statement.query for statement in statements]
+
+
+def _lake_writing_functions(query: str) -> set[str]:
+    """The DuckLake functions a read statement calls that delete or change files.
+
+    A read-only attachment stops their catalog writes, but not all of their
+    file deletions (``delete_orphaned_files`` would remove a running publish's
+    files before its commit), so a query may not call them at all.
+    """
+    (tree,) = duckdb.execute("SELECT json_serialize_sql(?)", [query]).fetchone()
+    parsed = json.loads(tree)
+    if parsed.get("error"):  # SHOW, DESCRIBE, PRAGMA: no function calls to look at
+        return {name for name in LAKE_WRITING_FUNCTIONS if name in query.lower()}
+    names: set[str] = set()
+    stack: list[object] = [parsed]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("class") == "FUNCTION":
+                names.add(str(node.get("function_name", "")).lower().removeprefix("ducklake_"))
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return names & LAKE_WRITING_FUNCTIONS
 
 
 def _explained_type(statement: duckdb.Statement) -> duckdb.StatementType:
