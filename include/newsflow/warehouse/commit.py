@@ -23,6 +23,7 @@ import datetime as dt
 import itertools
 import json
 import logging
+import os
 import random
 import shutil
 import time
@@ -106,15 +107,30 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 @contextlib.contextmanager
 def writer(lake: Lake) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection that may change the lake, its tables and views in place."""
-    lake.root.mkdir(parents=True, exist_ok=True)
-    con = lake.connect(read_only=False)
-    try:
+    """A connection that may change the lake, its tables and views in place.
+
+    Loading the extensions and attaching the lake costs a few tenths of a
+    second, so each process attaches a lake once and hands out cursors of that
+    database (each its own connection: its own transactions); a forked child
+    attaches afresh. Each attach first makes sure the tables and views exist.
+    """
+    key = (os.getpid(), lake)
+    if key not in _ATTACHED:
+        lake.root.mkdir(parents=True, exist_ok=True)
+        con = lake.connect(read_only=False)
         ensure_schema(con)
         lake.write_attach_file()
-        yield con
+        _ATTACHED[key] = con
+    cursor = _ATTACHED[key].cursor()
+    try:
+        cursor.execute(f"USE {ALIAS}")
+        yield cursor
     finally:
-        con.close()
+        cursor.close()
+
+
+#: ``(pid, lake) -> connection``: the lakes this process has attached for writing.
+_ATTACHED: dict[tuple[int, Lake], duckdb.DuckDBPyConnection] = {}
 
 
 class PartitionWriter:
