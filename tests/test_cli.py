@@ -118,6 +118,20 @@ def test_query_refuses_a_write_and_changes_nothing(make_archive, warehouse):
     assert newsflow("query", "SELECT count(*) AS n FROM articles").stdout.split() == ["n", "1"]
 
 
+def test_a_warehouse_moved_to_another_folder_still_opens(make_archive, warehouse, tmp_path):
+    """The catalog names files relative to the lake's data path, which follows the root."""
+    make_archive({"2026-11-16": {"a.html": article_html(title="A", paragraphs=STORY)}})
+    assert newsflow("run", "--source", "gazette", "--date", "2026-11-16").returncode == 0
+    moved = tmp_path / "moved"
+    warehouse.rename(moved)
+    env = {"NEWSFLOW_WAREHOUSE": str(moved)}
+    assert newsflow("warehouse", "init", env=env).returncode == 0  # attach.sql rewritten
+    rows = newsflow("query", "SELECT count(*) AS n FROM articles", env=env)
+    assert rows.returncode == 0, rows.stderr
+    assert rows.stdout.split() == ["n", "1"]
+    assert str(moved / "lake") in (moved / "attach.sql").read_text()
+
+
 def test_query_before_anything_was_published_says_what_to_do(warehouse):
     done = newsflow("query", "SELECT 1")
     assert done.returncode == 1

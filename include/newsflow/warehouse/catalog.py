@@ -242,7 +242,9 @@ class Lake:
 
         ``at``: a snapshot id or a timestamp, to read the lake as it was then.
         """
-        options = [f"DATA_PATH {_quote(f'{self.data_path}{os.sep}')}"]
+        # The data path is always the root's ``lake/`` (file paths in the catalog are
+        # relative to it), so a warehouse moved to another folder or mount still opens.
+        options = [f"DATA_PATH {_quote(f'{self.data_path}{os.sep}')}", "OVERRIDE_DATA_PATH TRUE"]
         if read_only:
             options.append("READ_ONLY")
         if at is not None:
