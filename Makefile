@@ -18,7 +18,7 @@ export AIRFLOW__CORE__EXECUTOR ?= LocalExecutor
 export NEWSFLOW_WAREHOUSE ?= $(CURDIR)/data/warehouse
 export NEWSFLOW_SOURCES ?= $(CURDIR)/include/sources.yaml
 
-.PHONY: install run test eval bench fuzz soak lint format lock clean test-distributed
+.PHONY: install run test eval bench bench-warehouse fuzz soak lint format lock clean test-distributed
 
 install: $(INSTALLED)
 
@@ -62,6 +62,12 @@ eval: $(INSTALLED)
 # Speed and memory against the floor the model sets (about half an hour).
 bench: $(INSTALLED)
 	$(BIN)/python tools/bench.py
+	$(BIN)/python tools/bench_warehouse.py
+
+# The warehouse as it grows: analyst queries and publishes at 200, 1,000 and
+# 4,000 partitions against in-memory tables (issue 15's four figures).
+bench-warehouse: $(INSTALLED)
+	$(BIN)/python tools/bench_warehouse.py
 
 # Time-boxed fuzzing of `newsflow extract` (FUZZ_SECONDS, default 60).
 fuzz: $(INSTALLED)

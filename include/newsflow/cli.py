@@ -197,7 +197,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
         print()
         _print_table(con.execute(TOP_ENTITIES_SQL))
     attach = settings.warehouse / layout.ATTACH_FILE
-    print(f"\nMore: newsflow query \"SQL\", or duckdb -init {attach} (read-only)")
+    print(f'\nMore: newsflow query "SQL", or duckdb -init {attach} (read-only)')
     return 0
 
 

@@ -363,7 +363,6 @@ def publish_partition(staged: dict, *, settings: Settings | None = None) -> dict
     run_row = {
         "run_id": result.run_id,
         "started_at": dt.datetime.fromisoformat(result.started_at),
-        "finished_at": dt.datetime.now(dt.UTC),
         "pages_in": result.pages_in,
         "articles": result.articles,
         "rejects": result.rejects,

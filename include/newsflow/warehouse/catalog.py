@@ -253,6 +253,8 @@ class Lake:
         target = _quote(f"ducklake:{self.catalog.attach_target()}")
         return [
             f"SET extension_directory = {_quote(self.extension_dir)}",
+            # query results go to stdout (newsflow query, scripts): no progress bar in them
+            "SET enable_progress_bar = false",
             "SET autoinstall_known_extensions = false",
             "SET autoload_known_extensions = false",
             *(f"LOAD {name}" for name in self.extensions),

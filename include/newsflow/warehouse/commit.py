@@ -200,7 +200,9 @@ def publish_partition(
     """Commit a staged partition and its ``runs`` row in one transaction; its snapshot id.
 
     The row's ``seconds_publish`` is the time from this call to the row's own
-    insert: the wait for the partition lock and the data's deletes and inserts.
+    insert (the wait for the partition lock, the data's deletes and inserts) and
+    its ``finished_at`` that moment, under the lock: of two runs of a partition,
+    the one that committed last has the later ``finished_at`` (``latest_runs``).
     """
     started = time.perf_counter()
 
@@ -208,7 +210,8 @@ def publish_partition(
         for table in REPLACED_TABLES:
             _replace_rows(con, table, source, date, _parquet(staging / f"{table}.parquet"))
         seconds = round(time.perf_counter() - started, 3)
-        con.register("run_row", as_table("runs", [{**run_row, "seconds_publish": seconds}]))
+        finished = {"seconds_publish": seconds, "finished_at": dt.datetime.now(dt.UTC)}
+        con.register("run_row", as_table("runs", [{**run_row, **finished}]))
         _insert_rows(con, "runs", source, date, "run_row")
         _commit_message(
             con, f"publish {source}/{date}", run_id=run_row["run_id"], source=source, date=date

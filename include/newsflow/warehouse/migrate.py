@@ -8,8 +8,9 @@ partition's current generation of ``articles``, ``entities`` and ``rejects``
 per run and ``quality`` one ``data.parquet`` per partition.
 
 Each partition moves in one transaction (its current generation only, every
-``runs`` row) and is then verified row for row: counts and an order-free hash
-of every column, old files against the lake. Once every partition is
+``runs`` row), verified row for row before it commits: counts and an
+order-free hash of every column, old rows against the lake's. Files written
+by earlier versions lack later columns: those are NULL in the lake. Once every partition is
 verified, the old trees move to ``<root>/_legacy/<time>/``. Running it again
 finds nothing left to move; a run stopped halfway starts over and replaces
 the partitions it had moved.
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from newsflow.sources import validate_source_id
 from newsflow.warehouse.catalog import Lake
@@ -77,20 +80,28 @@ def legacy_files(root: Path, table: str, source: str, date: dt.date) -> list[Pat
     return sorted(folder.glob("*.parquet"))
 
 
-def _relation(files: list[Path]) -> str:
-    paths = ", ".join("'" + str(p).replace("'", "''") + "'" for p in files)
-    # source and date are the partition's, not the folder names'
-    return f"read_parquet([{paths}], union_by_name = true, hive_partitioning = false)"
+def _old_rows(table: str, files: list[Path]) -> pa.Table:
+    """The files' rows in today's schema: a column an earlier version did not write is
+    NULL, one it wrote and we dropped is left out (source and date come from the path)."""
+    schema = SCHEMAS[table]
+    parts = []
+    for path in files:
+        data = pq.ParquetFile(path).read()
+        columns = [
+            data.column(f.name).cast(f.type)
+            if f.name in data.column_names
+            else pa.nulls(len(data), f.type)
+            for f in schema
+        ]
+        parts.append(pa.Table.from_arrays(columns, schema=schema))
+    return pa.concat_tables(parts) if parts else schema.empty_table()
 
 
-def _fingerprint(
-    con: duckdb.DuckDBPyConnection, table: str, relation: str, where: str, params: dict
-) -> tuple:
+def _fingerprint(con: duckdb.DuckDBPyConnection, table: str, relation: str, params: dict) -> tuple:
     """Rows and an order-free hash of every column: equal sets of rows, equal results."""
     columns = ", ".join(SCHEMAS[table].names)
     return con.execute(
-        f"SELECT count(*), coalesce(sum(hash(x)), 0) FROM (SELECT {columns} FROM {relation}"
-        f" {where}) AS x",
+        f"SELECT count(*), coalesce(sum(hash(x)), 0) FROM (SELECT {columns} FROM {relation}) AS x",
         params,
     ).fetchone()
 
@@ -98,29 +109,33 @@ def _fingerprint(
 def _move_partition(
     con: duckdb.DuckDBPyConnection, root: Path, source: str, date: dt.date
 ) -> dict[str, int]:
-    files = {t: legacy_files(root, t, source, date) for t in LEGACY_TABLES}
-
-    def move(con: duckdb.DuckDBPyConnection) -> None:
-        params = {"source": source, "date": date}
-        for table, paths in files.items():
-            con.execute(f"DELETE FROM {table} WHERE source = $source AND date = $date", params)
-            if paths:
-                con.execute(
-                    f"INSERT INTO {table} BY NAME"
-                    f" SELECT *, $source AS source, $date AS date FROM {_relation(paths)}",
-                    params,
-                )
-
-    in_transaction(con, move, what=f"migrate {source}/{date}")
-    rows = {}
+    """One transaction: the partition replaced by its old rows, checked before the commit."""
+    old = {t: _old_rows(t, legacy_files(root, t, source, date)) for t in LEGACY_TABLES}
     partition = {"source": source, "date": date}
-    for table, paths in files.items():
-        lake = _fingerprint(con, table, table, "WHERE source = $source AND date = $date", partition)
-        old = _fingerprint(con, table, _relation(paths), "", {}) if paths else (0, 0)
-        if lake != old:
-            raise MigrationMismatch(f"{table} {source}/{date}: {old} before, {lake} in the lake")
-        rows[table] = lake[0]
-    return rows
+
+    def move(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+        rows = {}
+        for table, data in old.items():
+            con.execute(f"DELETE FROM {table} WHERE source = $source AND date = $date", partition)
+            con.register("old_rows", data)
+            con.execute(
+                f"INSERT INTO {table} BY NAME"
+                " SELECT *, $source AS source, $date AS date FROM old_rows",
+                partition,
+            )
+            moved = _fingerprint(
+                con, table, f"{table} WHERE source = $source AND date = $date", partition
+            )
+            before = _fingerprint(con, table, "old_rows", {})
+            con.unregister("old_rows")
+            if moved != before:
+                raise MigrationMismatch(
+                    f"{table} {source}/{date}: {before} before, {moved} in the lake"
+                )
+            rows[table] = moved[0]
+        return rows
+
+    return in_transaction(con, move, what=f"migrate {source}/{date}")
 
 
 def migrate(lake: Lake) -> MigrationReport:
@@ -136,7 +151,7 @@ def migrate(lake: Lake) -> MigrationReport:
             for table, count in _move_partition(con, root, source, date).items():
                 totals[table] += count
             log.info("migrated %s/%s", source, date)
-    moved = root / LEGACY_DIR / dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    moved = root / LEGACY_DIR / dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%f")
     moved.mkdir(parents=True)
     for name in (*LEGACY_TABLES, POINTERS, LEGACY_CATALOG):
         if (root / name).exists():
