@@ -173,6 +173,7 @@ REVIEWED = {
     (CATALOG, "install_extensions", "_quote(extension_file(name))"),
     (CATALOG, "sandbox", "', '.join(map(_quote, allowed))"),
     (COMMIT, "create", "ALIAS"),
+    (COMMIT, "writer", "ALIAS"),
     (COMMIT, "_replace_rows", "table"),
     (COMMIT, "_insert_rows", "table"),
     (COMMIT, "_insert_rows", "relation"),  # a registered name, or _parquet(path) (quoted)
