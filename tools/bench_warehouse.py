@@ -801,6 +801,8 @@ def run(args: argparse.Namespace, lake: Lake) -> tuple[list[Stage], Stage | None
         print(f"== measuring at {size} partitions", flush=True)
         stages.append(measure(lake, newsroom, done, args.repeat, publish_times))
         stages[-1].maintenance = report
+        print_table(stages[-1:])  # as it goes: a run cut short still says this much
+        print_stages(stages[-1:])
     if args.maintain:
         return stages, None
     print(f"== maintain(), then measuring at {done} partitions again", flush=True)
