@@ -6,8 +6,9 @@ a DAG has written to the warehouse (the `newsflow://warehouse/articles` Asset:
 `news_daily`, `news_reprocess`, `news_archive_import`), at most one run at a
 time:
 
-* **merge** each partition's small Parquet files (a publish writes a few per
-  table; re-runs and cluster updates add more) into larger ones;
+* **merge** each source's month of small Parquet files (a publish writes one
+  per table and day; re-runs and cluster updates add more) into one file per
+  table, so the files every query lists grow with months, not with partitions;
 * **expire** snapshots older than `NEWSFLOW_SNAPSHOT_DAYS` (default 7): time
   travel (`newsflow query --at`) reaches that far back;
 * **delete** data files no remaining snapshot references, and orphans that a

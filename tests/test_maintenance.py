@@ -105,6 +105,62 @@ def test_rerunning_a_partition_100_times_leaves_a_bounded_number_of_files(lake):
         assert ids.fetchall() == [(f"r{RERUNS + 1}-{k}",) for k in range(3)]
 
 
+def data_files(lake: Lake, table: str) -> list[str]:
+    with lake.connect(read_only=True) as con:
+        rows = con.execute("SELECT data_file FROM ducklake_list_files('newsflow', ?)", [table])
+        return [path for (path,) in rows.fetchall()]
+
+
+def test_a_months_partitions_merge_into_one_file_per_table(lake):
+    """Files, and with them every query's catalog read, grow with months, not partitions."""
+    november = [DAY.replace(day=d) for d in (2, 9, 16, 23, 30)]
+    for run, day in enumerate(november):
+        publish(lake, run, day=day)
+    publish(lake, 99, day=dt.date(2026, 12, 1))
+    assert len(data_files(lake, "articles")) == 6
+
+    maintain(lake, snapshot_days=0, orphan_grace=dt.timedelta(0))
+
+    for table in ("articles", "entities", "rejects", "runs"):
+        files = data_files(lake, table)
+        assert len(files) == 2, (table, files)
+        assert {Path(f).parent.name for f in files} == {"month=11", "month=12"}
+    with lake.connect(read_only=True) as con:
+        one_day = con.execute(
+            "SELECT DISTINCT title FROM articles WHERE source = 's' AND date = ?", [november[2]]
+        ).fetchall()
+    assert one_day == [("run 2",)]
+
+
+def test_a_lake_laid_out_otherwise_takes_the_current_layout_on_attach(lake):
+    publish(lake, 0)
+    with commit.writer(lake) as con:
+        con.execute("ALTER TABLE runs SET PARTITIONED BY (source, date)")
+        assert commit._stale_partitioning(con) == ["runs"]
+        commit.ensure_schema(con)
+        assert commit._stale_partitioning(con) == []
+    publish(lake, 1, day=DAY + dt.timedelta(1))
+    assert any("/month=11/" in path for path in data_files(lake, "runs"))
+
+
+def test_snapshots_after_the_cutoff_stay_for_time_travel_those_before_it_go(lake):
+    before_cutoff = [publish(lake, run) for run in range(2)]
+    time.sleep(1.0)
+    cutoff = time.time()
+    time.sleep(0.1)
+    after_cutoff = [publish(lake, run) for run in range(2, 4)]
+    as_of = {snapshot: contents(lake, at=snapshot) for snapshot in after_cutoff}
+
+    report = maintain(lake, snapshot_days=(time.time() - cutoff) / 86400)
+
+    assert report.snapshots_expired >= len(before_cutoff)
+    for snapshot in before_cutoff:
+        with pytest.raises(duckdb.Error, match="snapshot"):
+            lake.connect(read_only=True, at=str(snapshot)).close()
+    for snapshot, rows in as_of.items():  # seconds newer than the cut-off, the same day
+        assert contents(lake, at=snapshot) == rows
+
+
 #: A writer that publishes a large staged partition (it takes a while to insert).
 BIG_PUBLISH = r"""
 import datetime as dt, sys

@@ -196,7 +196,7 @@ REVIEWED = {
     (SCHEMA, "create_table_sql", "table"),
     (SCHEMA, "create_table_sql", "', '.join(columns)"),
     (SCHEMA, "partition_sql", "table"),
-    (SCHEMA, "partition_sql", "', '.join(PARTITION_COLUMNS)"),
+    (SCHEMA, "partition_sql", "', '.join(FILE_PARTITIONING)"),
     (VIEWS, "<module>", "NAME_LABELS_SQL"),
     (VIEWS, "<module>", "ALIAS"),
     (VIEWS, "analyst_view_statements", "name"),

@@ -25,13 +25,13 @@ its goal:
 - ``publish_growth``: median publish time over the last ~100 publishes before
   the largest N is measured, over the same median before the smallest.
 
-The figures come from the lake as the publishes left it. Then the largest N
-is measured once more after ``maintain()`` (``N+maint``), the upkeep a
-deployment runs daily; ``--maintain`` runs it before every measurement
-instead, and the figures then include it. ``--partition-by SPEC`` prototypes
-another layout (the tables partitioned by SPEC, e.g. ``year(date),
-month(date)``, which ``maintain()`` can then compact), every publish still
-through the real code.
+The lake is kept the way a deployment keeps it: after each simulated day's
+ten publishes, ``maintain()`` runs, as the ``news_warehouse_maintenance`` DAG
+does after each daily run, keeping the snapshots of the last
+``NEWSFLOW_SNAPSHOT_DAYS`` (7) simulated days; the publish times include the
+lake's state between rounds, and each round's seconds are printed.
+``--no-upkeep`` measures the lake as the publishes alone leave it (and then
+the largest N once more after one ``maintain()``, the row ``N+maint``).
 
 What explains the figures is printed too: per query, the data files one run
 read and DuckLake's own catalog queries (their number and time); per N, the
@@ -40,9 +40,9 @@ machine's load; and what opening one connection costs, as the core does it
 and as two prototypes of a fix would.
 
 Usage: ``python tools/bench_warehouse.py [--sizes 200,1000,4000] [--root /tmp]
-[--repeat 15] [--maintain] [--partition-by SPEC] [--keep] [--json PATH]
-[--quick]`` (``make bench-warehouse``, part of ``make bench``). ``--quick``
-measures 20/100/400 partitions, a smoke run of several minutes.
+[--repeat 15] [--no-upkeep] [--keep] [--json PATH] [--quick]``
+(``make bench-warehouse``, part of ``make bench``). ``--quick`` measures
+20/100/400 partitions, a smoke run of several minutes.
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ import duckdb
 
 from newsflow.extract import EXTRACTOR_VERSION
 from newsflow.process import PIPELINE_VERSION, article_id
+from newsflow.settings import Settings
 from newsflow.warehouse import commit, layout
 from newsflow.warehouse.catalog import ALIAS, Lake
 from newsflow.warehouse.maintenance import maintain
@@ -336,14 +337,53 @@ def publish(lake: Lake, newsroom: Newsroom, source: str, day: dt.date) -> float:
     return time.perf_counter() - started
 
 
+class Upkeep:
+    """``maintain()`` after each simulated day, as the maintenance DAG runs after each daily run.
+
+    Snapshots are kept for the last ``keep_days`` simulated days: the cut-off
+    handed to ``maintain`` is the wall-clock moment that day ended.
+    """
+
+    def __init__(self, lake: Lake, keep_days: float = Settings.snapshot_days) -> None:
+        self.lake = lake
+        self.keep_days = int(keep_days)
+        self.day_ends: list[float] = []
+        self.rounds: list[dict] = []
+
+    def day_done(self) -> None:
+        self.day_ends.append(time.time())
+        if len(self.day_ends) > self.keep_days:
+            keep_since = self.day_ends[-1 - self.keep_days]
+            snapshot_days = (time.time() - keep_since) / 86400
+        else:
+            snapshot_days = float(self.keep_days)  # nothing that old yet
+        started = time.perf_counter()
+        report = maintain(self.lake, snapshot_days=snapshot_days)
+        self.rounds.append({**report.to_dict(), "seconds": time.perf_counter() - started})
+
+    def since(self, start: int) -> dict | None:
+        """The rounds from ``start`` on: their median seconds and the last round's report."""
+        rounds = self.rounds[start:]
+        if not rounds:
+            return None
+        median = statistics.median(r["seconds"] for r in rounds)
+        return {"rounds": len(rounds), "median_seconds": round(median, 2), "last": rounds[-1]}
+
+
 def grow(
-    lake: Lake, newsroom: Newsroom, todo: Iterator[tuple[str, dt.date]], count: int
+    lake: Lake,
+    newsroom: Newsroom,
+    todo: Iterator[tuple[str, dt.date]],
+    count: int,
+    upkeep: Upkeep | None,
 ) -> list[float]:
     """Publish the next ``count`` partitions; their publish times, in order."""
     seconds = []
     started = time.monotonic()
     for done, (source, day) in enumerate(itertools.islice(todo, count), 1):
         seconds.append(publish(lake, newsroom, source, day))
+        if upkeep and source == SOURCES[-1]:
+            upkeep.day_done()
         if done % 250 == 0 or done == count:
             recent = statistics.median(seconds[-100:])
             print(
@@ -593,30 +633,12 @@ def catalog_rows(lake: Lake) -> dict[str, int]:
 # -- upkeep and layout prototypes ------------------------------------------------
 
 
-def upkeep(lake: Lake) -> dict:
-    """``maintain`` as a deployment that runs it daily would have left the lake.
-
-    Such a lake keeps the snapshots of the last ``NEWSFLOW_SNAPSHOT_DAYS`` (7)
-    days, about 70 of the thousands published. Here every snapshot is minutes
-    old, so ``snapshot_days=0`` expires all but the newest instead (and with
-    the SQLite catalog ``ducklake_expire_snapshots`` compares times as text,
-    so any cut-off within today would expire all of today's snapshots anyway).
-    """
+def maintain_once(lake: Lake) -> dict:
+    """One ``maintain()`` of a lake that had none (``--no-upkeep``): all but the newest
+    snapshot expire, as every snapshot here is minutes old."""
     started = time.perf_counter()
     report = maintain(lake, snapshot_days=0.0, orphan_grace=dt.timedelta(0))
     return {**report.to_dict(), "seconds": round(time.perf_counter() - started, 1)}
-
-
-def repartition(lake: Lake, spec: str) -> None:
-    """Prototype: partition the published tables by ``spec`` instead of source and date.
-
-    ``commit.writer`` creates the tables (``ensure_schema`` leaves an existing
-    table's partitioning alone), then every publish goes through the real
-    code; only the files' layout differs, which ``maintain`` then compacts.
-    """
-    with commit.writer(lake) as con:
-        for table in ("articles", "entities", "rejects", "runs"):
-            con.execute(f"ALTER TABLE {table} SET PARTITIONED BY ({spec})")
 
 
 # -- what a connection costs ---------------------------------------------------
@@ -742,7 +764,7 @@ def print_stages(stages: list[Stage]) -> None:
             f"  load {s.load}"
         )
         if s.maintenance is not None:
-            print(f"  {'':<12} maintain() before measuring: {s.maintenance}")
+            print(f"  {'':<12} maintain(): {s.maintenance}")
 
 
 def print_figures(values: dict[str, float]) -> None:
@@ -762,22 +784,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--root", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--repeat", type=int, default=15, help="timed runs per query")
     parser.add_argument(
-        "--maintain",
-        action="store_true",
-        help="run newsflow.warehouse.maintenance.maintain before each measurement",
-    )
-    parser.add_argument(
-        "--partition-by",
-        metavar="SPEC",
-        help="prototype: partition the tables by SPEC, e.g. 'year(date), month(date)'"
-        " (implies --maintain)",
+        "--no-upkeep",
+        dest="upkeep",
+        action="store_false",
+        help="no maintain() after each simulated day: the lake as publishes alone leave it",
     )
     parser.add_argument("--keep", action="store_true", help="keep the lake afterwards")
     parser.add_argument("--json", type=Path, help="also write every figure here")
     parser.add_argument("--quick", action="store_true", help="20/100/400 partitions, 5 runs")
     args = parser.parse_args(argv)
     args.sizes = list(QUICK_SIZES) if args.quick else [int(n) for n in args.sizes.split(",")]
-    args.maintain = args.maintain or bool(args.partition_by)
     if args.quick:
         args.repeat = min(args.repeat, 5)
     if args.sizes != sorted(args.sizes) or args.sizes[0] < len(SOURCES) or len(args.sizes) < 2:
@@ -786,27 +802,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace, lake: Lake) -> tuple[list[Stage], Stage | None]:
-    """Grow and measure; without ``--maintain``, also measure the largest N after upkeep."""
+    """Grow and measure; with ``--no-upkeep``, also measure the largest N after maintain()."""
     newsroom = Newsroom()
     todo = partitions()
-    if args.partition_by:
-        repartition(lake, args.partition_by)
+    upkeep = Upkeep(lake) if args.upkeep else None
     stages: list[Stage] = []
     done = 0
     for size in args.sizes:
         print(f"== growing the lake to {size} partitions ({size // len(SOURCES)} days)", flush=True)
-        publish_times = grow(lake, newsroom, todo, size - done)
+        rounds_before = len(upkeep.rounds) if upkeep else 0
+        publish_times = grow(lake, newsroom, todo, size - done, upkeep)
         done = size
-        report = upkeep(lake) if args.maintain else None
         print(f"== measuring at {size} partitions", flush=True)
         stages.append(measure(lake, newsroom, done, args.repeat, publish_times))
-        stages[-1].maintenance = report
+        stages[-1].maintenance = upkeep.since(rounds_before) if upkeep else None
         print_table(stages[-1:])  # as it goes: a run cut short still says this much
         print_stages(stages[-1:])
-    if args.maintain:
+    if upkeep:
         return stages, None
     print(f"== maintain(), then measuring at {done} partitions again", flush=True)
-    report = upkeep(lake)
+    report = maintain_once(lake)
     after = measure(lake, newsroom, done, args.repeat, [])
     after.label, after.maintenance = f"{done}+maint", report
     return stages, after
@@ -847,10 +862,11 @@ def report(
     print_stages(shown)
     rounded = {k: round(v, 3) for k, v in costs.items()}
     print(f"\nopening a connection, s (median of 5): {json.dumps(rounded)}")
-    if args.partition_by:
-        print(f"PROTOTYPE layout: tables partitioned by ({args.partition_by}), not the core's")
-    if args.maintain:
-        print("maintenance: newsflow.warehouse.maintenance.maintain ran before each measurement")
+    if args.upkeep:
+        print(
+            "maintenance: maintain() after each simulated day, snapshots kept for the last"
+            f" {Settings.snapshot_days:g} days, as the news_warehouse_maintenance DAG runs it"
+        )
     else:
         print(
             "maintenance: not run before the figures' measurements;"

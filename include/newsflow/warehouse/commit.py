@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 
 from newsflow.warehouse.catalog import ALIAS, Lake, is_conflict
 from newsflow.warehouse.schema import (
+    FILE_PARTITIONING,
     REPLACED_TABLES,
     SCHEMAS,
     as_table,
@@ -101,8 +102,40 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"CALL {ALIAS}.set_option('data_inlining_row_limit', 0)")
 
         in_transaction(con, create, what=f"create tables {missing}")
+    if relayout := _stale_partitioning(con):
+        # a lake written with an earlier layout: new files follow the current one
+        in_transaction(
+            con,
+            lambda con: [con.execute(partition_sql(table)) for table in relayout],
+            what=f"partitioning of {relayout}",
+        )
     if stale := stale_views(con):
         in_transaction(con, lambda con: create_views(con, stale), what=f"views {sorted(stale)}")
+
+
+def _stale_partitioning(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tables whose partitioning is not :data:`FILE_PARTITIONING`."""
+    meta = f"__ducklake_metadata_{ALIAS}"
+    keys = dict(
+        con.execute(
+            f"""
+            SELECT t.table_name,
+                   list(CASE pc.transform WHEN 'identity' THEN c.column_name
+                        ELSE pc.transform || '(' || c.column_name || ')' END
+                        ORDER BY pc.partition_key_index)
+            FROM {meta}.ducklake_partition_info AS pi
+            JOIN {meta}.ducklake_partition_column AS pc USING (partition_id, table_id)
+            JOIN {meta}.ducklake_table AS t
+              ON t.table_id = pi.table_id AND t.end_snapshot IS NULL
+            JOIN {meta}.ducklake_column AS c
+              ON c.table_id = pc.table_id AND c.column_id = pc.column_id
+             AND c.end_snapshot IS NULL
+            WHERE pi.end_snapshot IS NULL
+            GROUP BY t.table_name
+            """
+        ).fetchall()
+    )
+    return [table for table in SCHEMAS if tuple(keys.get(table, ())) != FILE_PARTITIONING]
 
 
 @contextlib.contextmanager

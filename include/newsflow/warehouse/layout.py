@@ -4,7 +4,8 @@
 
     <root>/catalog.sqlite            the DuckLake catalog (embedded deployments)
     <root>/attach.sql                what analysts run to open the lake read-only
-    <root>/lake/<table>/source=<id>/date=<day>/ducklake-<uuid>.parquet   the data
+    <root>/lake/main/<table>/source=<id>/year=<yyyy>/month=<m>/ducklake-<uuid>.parquet
+                                     the data (a day's files, merged by month)
     <root>/raw/source=<id>/date=<day>/pages.warc.gz   every response a fetch got
     <root>/_staging/...              a run's files before its publish commits them
     <root>/_locks/...                the writers' partition locks (embedded catalog)

@@ -6,8 +6,8 @@ upkeep both grow for ever. :func:`maintain` (the ``news_warehouse_maintenance``
 DAG, ``newsflow warehouse maintain``):
 
 1. rewrites files whose rows are mostly deleted (a re-run's replaced rows,
-   story clusters updated in place), then merges each partition's small files
-   into larger ones;
+   story clusters updated in place), then merges the small files of each
+   source's month (a publish writes one per table and day) into one;
 2. expires snapshots older than ``snapshot_days`` (time travel reaches that
    far back, no further);
 3. deletes the files that no remaining snapshot references;
@@ -58,6 +58,28 @@ def _data_files(con: duckdb.DuckDBPyConnection) -> int:
     )
 
 
+def _expire_snapshots(con: duckdb.DuckDBPyConnection, cutoff: dt.datetime) -> list[int]:
+    """Expire the snapshots taken before ``cutoff`` (never the newest); their ids.
+
+    The snapshots are chosen here, by time, and handed to DuckLake by id:
+    its own ``older_than`` compares the SQLite catalog's text timestamps
+    (``2026-12-02 01:23:08+00``) with an ISO cut-off (``2026-12-02T01:23:06``),
+    and as ``' ' < 'T'`` every snapshot of the cut-off's day would expire.
+    """
+    snapshots = f"ducklake_snapshots('{ALIAS}')"
+    ids = [
+        snapshot_id
+        for (snapshot_id,) in con.execute(
+            f"SELECT snapshot_id FROM {snapshots} WHERE snapshot_time < ?"
+            f" AND snapshot_id < (SELECT max(snapshot_id) FROM {snapshots}) ORDER BY 1",
+            [cutoff],
+        ).fetchall()
+    ]
+    if ids:
+        con.execute(f"CALL ducklake_expire_snapshots('{ALIAS}', versions => ?)", [ids])
+    return ids
+
+
 def maintain(
     lake: Lake, *, snapshot_days: float, orphan_grace: dt.timedelta = dt.timedelta(hours=1)
 ) -> MaintenanceReport:
@@ -73,11 +95,7 @@ def maintain(
             )
         cutoff = now - dt.timedelta(days=snapshot_days)
         expired = in_transaction(
-            con,
-            lambda c: c.execute(
-                f"CALL ducklake_expire_snapshots('{ALIAS}', older_than => ?)", [cutoff]
-            ).fetchall(),
-            what="expire snapshots",
+            con, lambda c: _expire_snapshots(c, cutoff), what="expire snapshots"
         )
         deleted = con.execute(
             f"CALL ducklake_cleanup_old_files('{ALIAS}', cleanup_all => true)"
