@@ -57,7 +57,7 @@ RUN pip install --no-deps . \
     # DuckDB's extensions for either catalog (ducklake, the sqlite and postgres
     # scanners), copied from their wheels into the extension directory now: the
     # airflow user cannot write under /opt/venv, and nothing downloads at run time.
-    && python -c "import os; from newsflow.settings import Settings; [Settings.from_env({**os.environ, 'NEWSFLOW_CATALOG': c}).lake().install_extensions() for c in ('sqlite:/tmp/unused.sqlite', 'postgres:dbname=unused')]" \
+    && python -c "import os; from newsflow.config import Settings; [Settings.from_env({**os.environ, 'NEWSFLOW_CATALOG': c}).lake().install_extensions() for c in ('sqlite:/tmp/unused.sqlite', 'postgres:dbname=unused')]" \
     # The mount points of the named volumes: Docker copies this ownership into a
     # new volume, so the airflow user can write the warehouse and the logs.
     && mkdir -p /opt/newsflow/warehouse /opt/airflow/logs \

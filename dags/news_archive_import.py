@@ -49,7 +49,7 @@ def news_archive_import() -> None:
     @task
     def plan() -> dict:
         """Index the archive; the partitions still to import."""
-        from newsflow.imports import plan_import
+        from newsflow.jobs.imports import plan_import
 
         params = get_current_context()["params"]
         return plan_import(params["path"], params["source"])
@@ -60,8 +60,8 @@ def news_archive_import() -> None:
 
     @task(max_active_tis_per_dagrun=2)
     def import_partition(date: str, planned: dict) -> dict:
-        from newsflow.imports import import_partition
-        from newsflow.pipeline import cluster_stories
+        from newsflow.jobs.imports import import_partition
+        from newsflow.jobs.pipeline import cluster_stories
 
         result = import_partition(planned, date)
         cluster_stories(date)
@@ -69,7 +69,7 @@ def news_archive_import() -> None:
 
     @task(trigger_rule="all_done", outlets=[WAREHOUSE])
     def refresh_catalog() -> bool:
-        from newsflow.pipeline import refresh_catalog, warehouse_counts
+        from newsflow.jobs.pipeline import refresh_catalog, warehouse_counts
 
         # the Asset event carries the warehouse's row counts (shown in the UI)
         get_current_context()["outlet_events"][WAREHOUSE].extra = warehouse_counts()

@@ -81,7 +81,7 @@ def news_daily() -> None:
     @task
     def list_sources() -> list[str]:
         """Read the source registry at run time, not at parse time."""
-        from newsflow.pipeline import source_ids
+        from newsflow.jobs.pipeline import source_ids
 
         return source_ids()
 
@@ -93,8 +93,7 @@ def news_daily() -> None:
         def fetch(source_id: str) -> dict:
             from airflow.sdk.exceptions import AirflowFailException
 
-            from newsflow.acquire import DiscoveryFailed
-            from newsflow.pipeline import fetch_partition
+            from newsflow.jobs.pipeline import DiscoveryFailed, fetch_partition
 
             try:
                 return fetch_partition(source_id, _partition_date(), run_id=_run_id(source_id))
@@ -105,7 +104,7 @@ def news_daily() -> None:
 
         @task
         def stage(fetched: dict) -> dict:
-            from newsflow.pipeline import stage_partition
+            from newsflow.jobs.pipeline import stage_partition
 
             return stage_partition(
                 fetched["source"],
@@ -116,7 +115,7 @@ def news_daily() -> None:
 
         @task
         def publish(staged: dict) -> dict:
-            from newsflow.pipeline import publish_partition
+            from newsflow.jobs.pipeline import publish_partition
 
             return publish_partition(staged)
 
@@ -125,21 +124,21 @@ def news_daily() -> None:
     @task(trigger_rule="all_done")
     def cluster_stories() -> dict:
         """Group the day's articles of every source into stories (duplicates)."""
-        from newsflow.pipeline import cluster_stories
+        from newsflow.jobs.pipeline import cluster_stories
 
         return cluster_stories(_partition_date())
 
     @task(retries=0)
     def check_quality(source_id: str) -> dict:
         """Volume, empty text, missing dates, rejects, duplicates; fails on a failed check."""
-        from newsflow.pipeline import check_quality
+        from newsflow.jobs.pipeline import check_quality
 
         return check_quality(source_id, _partition_date())
 
     @task(trigger_rule="all_done", outlets=[WAREHOUSE])
     def refresh_catalog() -> bool:
         """Lake views and attach.sql current; runs even if a source or a check failed."""
-        from newsflow.pipeline import refresh_catalog, warehouse_counts
+        from newsflow.jobs.pipeline import refresh_catalog, warehouse_counts
 
         # the Asset event carries the warehouse's row counts (shown in the UI)
         get_current_context()["outlet_events"][WAREHOUSE].extra = warehouse_counts()

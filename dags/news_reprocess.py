@@ -47,7 +47,7 @@ def news_reprocess() -> None:
     @task
     def plan() -> list[dict]:
         """Partitions whose recorded versions differ from the current ones."""
-        from newsflow.pipeline import plan_reprocess
+        from newsflow.jobs.pipeline import plan_reprocess
 
         params = get_current_context()["params"]
         return plan_reprocess(
@@ -59,14 +59,14 @@ def news_reprocess() -> None:
 
     @task(max_active_tis_per_dagrun=2)
     def reprocess(partition: dict) -> dict:
-        from newsflow.pipeline import reprocess_partition
+        from newsflow.jobs.pipeline import reprocess_partition
 
         result = reprocess_partition(partition["source"], partition["date"])
         return {k: result[k] for k in ("source", "date", "articles", "rejects", "entities")}
 
     @task(trigger_rule="all_done")
     def cluster_stories(done: list[dict]) -> list[str]:
-        from newsflow.pipeline import cluster_stories
+        from newsflow.jobs.pipeline import cluster_stories
 
         dates = sorted({item["date"] for item in done if item})
         for date in dates:
@@ -75,7 +75,7 @@ def news_reprocess() -> None:
 
     @task(trigger_rule="all_done", outlets=[WAREHOUSE])
     def refresh_catalog() -> bool:
-        from newsflow.pipeline import refresh_catalog, warehouse_counts
+        from newsflow.jobs.pipeline import refresh_catalog, warehouse_counts
 
         # the Asset event carries the warehouse's row counts (shown in the UI)
         get_current_context()["outlet_events"][WAREHOUSE].extra = warehouse_counts()

@@ -49,7 +49,7 @@ def news_warehouse_maintenance() -> None:
     @task
     def maintain() -> dict[str, int]:
         """Merge, expire, clean up; returns file and snapshot counts (shown in the task's XCom)."""
-        from newsflow.pipeline import maintain_warehouse
+        from newsflow.jobs.pipeline import maintain_warehouse
 
         return maintain_warehouse()
 

@@ -29,8 +29,8 @@ from newsflow.warehouse.catalog import Lake
 ZYGOTE = r"""
 import datetime as dt, itertools, logging, os, sys, traceback, uuid
 import pyarrow as pa
-from newsflow.pipeline import publish_partition
-from newsflow.settings import Settings
+from newsflow.jobs.pipeline import publish_partition
+from newsflow.config import Settings
 from newsflow.warehouse import commit, layout
 
 settings = Settings.from_env()

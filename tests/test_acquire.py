@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from newsflow.acquire import ArchiveFetcher, RawArchive, fetchers_for
-from newsflow.sources import Source
+from newsflow.acquire.fetchers import ArchiveFetcher, RawArchive, fetchers_for
+from newsflow.acquire.registry import Source
 
 DAY = dt.date(2026, 11, 16)
 

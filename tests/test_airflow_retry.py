@@ -19,8 +19,8 @@ import sys
 import time
 
 from conftest import STORY, article_html
-from newsflow.pipeline import run_partition
-from newsflow.settings import Settings
+from newsflow.config import Settings
+from newsflow.jobs.pipeline import run_partition
 from newsflow.warehouse import layout
 
 DAY = "2026-11-16"

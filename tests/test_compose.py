@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from newsflow.settings import Settings
+from newsflow.config import Settings
 from newsflow.warehouse.catalog import PostgresCatalog, parse_catalog
 
 COMPOSE = ROOT / "docker-compose.yaml"

@@ -24,7 +24,7 @@ import pytest
 from publisher import Zygote, check_partition, ids_of
 
 from conftest import ANALYST_HABITS, DUCKDB_CLI, STORY, article_html, hold_catalog_open
-from newsflow.settings import Settings
+from newsflow.config import Settings
 from newsflow.warehouse import layout, queries
 from newsflow.warehouse.catalog import Lake
 

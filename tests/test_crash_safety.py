@@ -28,8 +28,8 @@ import pytest
 from publisher import Zygote, check_partition, referenced_files
 
 from conftest import STORY, article_html
-from newsflow.pipeline import run_partition
-from newsflow.settings import Settings
+from newsflow.config import Settings
+from newsflow.jobs.pipeline import run_partition
 from newsflow.warehouse import commit
 from newsflow.warehouse.maintenance import maintain
 

@@ -16,8 +16,8 @@ import pendulum
 import pytest
 
 from conftest import ROOT, STORY, article_html
-from newsflow.settings import Settings
-from newsflow.warc import read_responses
+from newsflow.acquire.warc import read_responses
+from newsflow.config import Settings
 from newsflow.warehouse import layout, queries
 from webserver import NewsServer, Reply, news_server  # noqa: F401 - fixture
 

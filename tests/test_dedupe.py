@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import STORY
-from newsflow.dedupe import (
+from newsflow.nlp.dedupe import (
     NAME_OVERLAP,
     NEAR_DUPLICATE_JACCARD,
     NUM_PERM,

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from newsflow.discover import (
+from newsflow.acquire.discovery import (
     Entry,
     FeedError,
     parse_date,

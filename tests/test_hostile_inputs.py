@@ -26,8 +26,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from conftest import ROOT, STORY, article_html
-from newsflow.extract import PageRejected, extract_page
-from newsflow.settings import Settings
+from newsflow.config import Settings
+from newsflow.text.extract import PageRejected, extract_page
 from newsflow.warehouse import queries
 from newsflow.warehouse.catalog import Lake
 
@@ -199,7 +199,7 @@ def child_lake(warehouse: Path) -> Lake:
 
 RUN_PARTITION = f"""
 import json, sys
-from newsflow.pipeline import run_partition
+from newsflow.jobs.pipeline import run_partition
 result = run_partition(sys.argv[1] if len(sys.argv) > 1 else "gazette", "{DAY}")
 print(json.dumps({{k: result[k] for k in ("pages_in", "articles", "rejects")}}))
 """
@@ -292,7 +292,7 @@ def hostile_warc(path: Path) -> None:
 
 IMPORT_WARC = """
 import json, sys
-from newsflow import imports
+from newsflow.jobs import imports
 plan = imports.plan_import(sys.argv[1], "gazette")
 done = [imports.import_partition(plan, day) for day in plan["dates"]]
 print(json.dumps({"dates": plan["dates"], "skipped": plan["skipped_records"],
@@ -329,8 +329,8 @@ def test_warc_payload_bombs_and_malformed_records_become_rejects(make_archive, w
 
 
 def test_a_file_that_is_no_warc_is_a_clear_error(make_archive, warehouse, tmp_path):
-    from newsflow import imports
-    from newsflow.archives import ArchiveError
+    from newsflow.acquire.readers import ArchiveError
+    from newsflow.jobs import imports
 
     make_archive({})
     junk = tmp_path / "junk.warc.gz"

@@ -14,7 +14,7 @@ from pathlib import Path
 import brotli
 import pytest
 
-from newsflow.http import (
+from newsflow.acquire.http import (
     FetchRefused,
     FetchStats,
     HttpClient,

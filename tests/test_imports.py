@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, STORY, article_html
-from newsflow.archives import ArchiveError, open_archive
-from newsflow.imports import import_partition, plan_import
-from newsflow.pipeline import run_partition
-from newsflow.settings import Settings
+from newsflow.acquire.readers import ArchiveError, open_archive
+from newsflow.config import Settings
+from newsflow.jobs.imports import import_partition, plan_import
+from newsflow.jobs.pipeline import run_partition
 from newsflow.warehouse import queries
 from webserver import NewsServer, Reply, news_server  # noqa: F401 - fixture
 

@@ -23,7 +23,7 @@ import pytest
 from publisher import referenced_files
 
 from newsflow import cli
-from newsflow.settings import Settings
+from newsflow.config import Settings
 from newsflow.warehouse import commit, layout
 from newsflow.warehouse.catalog import Lake
 from newsflow.warehouse.maintenance import maintain
@@ -165,7 +165,7 @@ def test_snapshots_after_the_cutoff_stay_for_time_travel_those_before_it_go(lake
 BIG_PUBLISH = r"""
 import datetime as dt, sys
 from pathlib import Path
-from newsflow.settings import Settings
+from newsflow.config import Settings
 from newsflow.warehouse import commit
 lake = Settings.from_env().lake()
 print("go", flush=True)

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from newsflow.settings import Settings
+from newsflow.config import Settings
 from newsflow.warehouse.catalog import Lake
 from newsflow.warehouse.migrate import migrate
 from newsflow.warehouse.schema import SCHEMAS

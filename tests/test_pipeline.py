@@ -14,8 +14,8 @@ import duckdb
 import pytest
 
 from conftest import ANALYST_HABITS, DUCKDB_CLI, STORY, article_html, hold_catalog_open
-from newsflow.pipeline import archive_dates, run_partition, source_ids
-from newsflow.settings import Settings
+from newsflow.config import Settings
+from newsflow.jobs.pipeline import archive_dates, run_partition, source_ids
 from newsflow.warehouse import layout, queries
 
 DAY = "2026-11-16"

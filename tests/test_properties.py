@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from newsflow.enrich import canonical_name
-from newsflow.textclean import clean_text_page
-from newsflow.urls import InvalidURL, canonicalize, is_secret_param, is_tracking_param
+from newsflow.acquire.urls import InvalidURL, canonicalize, is_secret_param, is_tracking_param
+from newsflow.nlp.entities import canonical_name
+from newsflow.text.plaintext import clean_text_page
 
 SCALE = 20 if os.environ.get("NEWSFLOW_SOAK") == "1" else 1
 FAST = settings(

@@ -10,7 +10,8 @@ import pyarrow as pa
 import pytest
 from tiny_warehouse import article, lake_at, publish, publish_all
 
-from newsflow.quality import (
+from newsflow.warehouse import queries
+from newsflow.warehouse.quality import (
     CheckResult,
     QualityCheckFailed,
     QualityThresholds,
@@ -18,7 +19,6 @@ from newsflow.quality import (
     raise_for_failures,
     run_checks,
 )
-from newsflow.warehouse import queries
 from newsflow.warehouse.schema import SCHEMAS
 
 SOURCE = "harbor-herald"

@@ -13,8 +13,8 @@ import pytest
 
 from conftest import ROOT, STORY, article_html
 from newsflow import cli
-from newsflow.pipeline import config_hash, plan_reprocess, reprocess_partition, run_partition
-from newsflow.settings import Settings
+from newsflow.config import Settings
+from newsflow.jobs.pipeline import config_hash, plan_reprocess, reprocess_partition, run_partition
 from newsflow.warehouse import layout, queries
 from newsflow.warehouse.catalog import ALIAS
 

@@ -177,7 +177,7 @@ def test_a_backfill_yields_exactly_the_partitions_of_its_range(airflow_env, tmp_
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
 
-    from newsflow.settings import Settings
+    from newsflow.config import Settings
     from newsflow.warehouse import queries
 
     # read as an analyst reads the lake the tasks published into (their settings)

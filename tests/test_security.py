@@ -36,11 +36,12 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from conftest import ROOT, STORY, article_html
-from newsflow import cli, imports
-from newsflow.archives import FolderArchive
-from newsflow.pipeline import run_partition
-from newsflow.settings import Settings
-from newsflow.sources import SourceConfigError
+from newsflow import cli
+from newsflow.acquire.readers import FolderArchive
+from newsflow.acquire.registry import SourceConfigError
+from newsflow.config import Settings
+from newsflow.jobs import imports
+from newsflow.jobs.pipeline import run_partition
 from newsflow.warehouse import commit, layout, queries
 from newsflow.warehouse.catalog import Lake
 
@@ -173,6 +174,7 @@ REVIEWED = {
     (CATALOG, "install_extensions", "_quote(extension_file(name))"),
     (CATALOG, "sandbox", "', '.join(map(_quote, allowed))"),
     (COMMIT, "create", "ALIAS"),
+    (COMMIT, "_stale_partitioning", "meta"),  # f"__ducklake_metadata_{ALIAS}"
     (COMMIT, "writer", "ALIAS"),
     (COMMIT, "_replace_rows", "table"),
     (COMMIT, "_insert_rows", "table"),
@@ -181,6 +183,8 @@ REVIEWED = {
     (COMMIT, "_last_snapshot", "ALIAS"),
     (COMMIT, "_parquet", 'str(path).replace("\'", "\'\'")'),  # quoted
     (MAINTENANCE, "_data_files", "ALIAS"),
+    (MAINTENANCE, "_expire_snapshots", "ALIAS"),
+    (MAINTENANCE, "_expire_snapshots", "snapshots"),  # f"ducklake_snapshots('{ALIAS}')"
     (MAINTENANCE, "maintain", "ALIAS"),
     (MAINTENANCE, "maintain", "step"),  # a constant tuple of DuckLake function names
     (MIGRATE, "_fingerprint", "columns"),
@@ -203,7 +207,7 @@ REVIEWED = {
     (VIEWS, "analyst_view_statements", "body"),
     (VIEWS, "create_views", "name"),
     (VIEWS, "create_views", "_fingerprint(statement)"),  # a hex digest
-    ("include/newsflow/pipeline.py", "cluster_stories", "columns"),
+    ("include/newsflow/jobs/pipeline.py", "cluster_stories", "columns"),
     ("plugins/newsflow_ui/queries.py", "top_entities", "NAME_LABELS_SQL"),
 }
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from newsflow.settings import ENVIRONMENT, Settings
+from newsflow.config import ENVIRONMENT, Settings
 
 
 def readme_settings() -> dict[str, str]:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from newsflow.sources import SourceConfigError, load_sources, validate_source_id
+from newsflow.acquire.registry import SourceConfigError, load_sources, validate_source_id
 
 ROOT = Path(__file__).resolve().parents[1]
 

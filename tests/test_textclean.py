@@ -1,4 +1,4 @@
-"""Tests for the text-mode cleaner (newsflow.textclean).
+"""Tests for the text-mode cleaner (newsflow.text.plaintext).
 
 Every page here is fictional and written for these tests: it imitates the
 shapes plain-text dumps take (glued breadcrumbs, bullet menus, captions,
@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 
-from newsflow.textclean import CleanedText, clean_text_page
+from newsflow.text.plaintext import CleanedText, clean_text_page
 
 # --------------------------------------------------------------------------
 # Fictional article paragraphs shared by several pages

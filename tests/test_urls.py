@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsflow.urls import InvalidURL, canonical_from_html, canonicalize, remove_dot_segments
+from newsflow.acquire.urls import InvalidURL, canonical_from_html, canonicalize, remove_dot_segments
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from tiny_warehouse import article, lake_at, publish_all
 
-from newsflow.enrich import NAME_LABELS
+from newsflow.nlp.entities import NAME_LABELS
 from newsflow.warehouse import queries
 from newsflow.warehouse.catalog import ALIAS
 from newsflow.warehouse.views import ANALYST_VIEWS, NAME_LABELS_SQL, load_cookbook

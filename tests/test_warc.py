@@ -12,7 +12,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newsflow.warc import WarcWriter, read_response_at, read_responses
+from newsflow.acquire.warc import WarcWriter, read_response_at, read_responses
 
 FETCHED = dt.datetime(2026, 11, 16, 7, 30, 5, tzinfo=dt.UTC)
 PAGE = "<html><body><p>Пример страницы — ünïcode</p></body></html>".encode()

@@ -17,8 +17,8 @@ import duckdb
 import pytest
 
 from newsflow import cli
-from newsflow.settings import Settings
-from newsflow.sources import SourceConfigError
+from newsflow.acquire.registry import SourceConfigError
+from newsflow.config import Settings
 from newsflow.warehouse import commit, layout, queries
 from newsflow.warehouse.catalog import ExtensionMissing, Lake, SqliteCatalog
 

@@ -74,7 +74,7 @@ def floor(partition: str, batch_size: str) -> dict:
     """(a): trafilatura.extract + nlp.pipe, the least any pipeline must do."""
     import trafilatura
 
-    from newsflow.enrich import load_model
+    from newsflow.nlp.entities import load_model
 
     started = time.perf_counter()
     texts = []
@@ -99,7 +99,7 @@ def newsflow_run(registry: str, warehouse: str, workers: str) -> dict:
     os.environ.update(
         NEWSFLOW_SOURCES=registry, NEWSFLOW_WAREHOUSE=warehouse, NEWSFLOW_WORKERS=workers
     )
-    from newsflow.pipeline import run_partition
+    from newsflow.jobs.pipeline import run_partition
 
     started = time.perf_counter()
     result = run_partition(SOURCE, DATE)
@@ -116,7 +116,7 @@ def model_configs(partition: str, sample: str) -> dict:
     import spacy
     import trafilatura
 
-    from newsflow.enrich import load_model
+    from newsflow.nlp.entities import load_model
 
     texts = []
     for path in sorted(Path(partition).iterdir())[: int(sample)]:
@@ -266,7 +266,7 @@ def report(tmp: Path, pages: int, sizes: list[int], sources: int) -> None:
     partition = str(corpus / "archive" / f"date={DATE}")
     print(f"corpus: {pages} generated pages as one partition ({partition})", flush=True)
 
-    from newsflow.settings import Settings
+    from newsflow.config import Settings
 
     batch_size = Settings.from_env().ner_batch_size  # the floor batches as newsflow does
     a = child("floor", partition, str(batch_size))

@@ -69,9 +69,9 @@ from pathlib import Path
 
 import duckdb
 
-from newsflow.extract import EXTRACTOR_VERSION
-from newsflow.process import PIPELINE_VERSION, article_id
-from newsflow.settings import Settings
+from newsflow.config import Settings
+from newsflow.jobs.batch import PIPELINE_VERSION, article_id
+from newsflow.text.extract import EXTRACTOR_VERSION
 from newsflow.warehouse import commit, layout
 from newsflow.warehouse.catalog import ALIAS, Lake
 from newsflow.warehouse.maintenance import maintain

@@ -8,7 +8,7 @@ precision/recall averaged per page, F1 from the means):
   html     the HTML pages.  Systems: ``trafilatura default``
            (``trafilatura.extract(html, include_comments=False)``),
            ``trafilatura favor_precision`` (same, ``favor_precision=True``) and
-           ``newsflow`` (``newsflow.extract.extract_html``).
+           ``newsflow`` (``newsflow.text.extract.extract_html``).
   flat     the same pages rendered to text by ``html_to_text_dump.py --style flat``.
   bullets  the same, ``--style bullets``.
   lynx, w3m  the same pages rendered by the text browsers ``lynx -dump`` and
@@ -18,9 +18,9 @@ precision/recall averaged per page, F1 from the means):
            Text systems: ``keep all text`` (the dump itself, the baseline),
            ``trafilatura`` (``trafilatura.extract(text, include_comments=False)``;
            it needs markup and returns nothing, and is scored as such) and
-           ``newsflow`` (``newsflow.extract.extract_text``).
+           ``newsflow`` (``newsflow.text.extract.extract_text``).
 
-Every page is decoded the way the pipeline does (``newsflow.extract.decode``) and
+Every page is decoded the way the pipeline does (``newsflow.text.extract.decode``) and
 the same string goes to every HTML system; the dump renderer gets the page's
 bytes, as its own command line does. Dumps are written to a temporary folder that
 is removed afterwards. A page a system rejects (``PageRejected``) or fails on
@@ -80,7 +80,13 @@ from typing import Any
 
 import trafilatura
 
-from newsflow.extract import EXTRACTOR_VERSION, PageRejected, decode, extract_html, extract_text
+from newsflow.text.extract import (
+    EXTRACTOR_VERSION,
+    PageRejected,
+    decode,
+    extract_html,
+    extract_text,
+)
 
 log = logging.getLogger("eval_extraction")
 

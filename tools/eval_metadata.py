@@ -22,7 +22,7 @@ from pathlib import Path
 
 from make_sample_archive import generate_archive  # a sibling script: tools/ is on sys.path
 
-from newsflow.extract import PageRejected, extract_page
+from newsflow.text.extract import PageRejected, extract_page
 
 log = logging.getLogger("eval_metadata")
 FIELDS = ("title", "author", "published", "language")

@@ -24,7 +24,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsflow.extract import PageRejected, extract_page
+from newsflow.text.extract import PageRejected, extract_page
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -58,8 +58,8 @@ ORDER BY l.date DESC, l.source
 
 
 def _cmd_extract(args: argparse.Namespace) -> int:
-    from newsflow.extract import PageRejected, extract_page
-    from newsflow.settings import Settings
+    from newsflow.config import Settings
+    from newsflow.text.extract import PageRejected, extract_page
 
     budget = Settings.from_env().page_time_budget
     failures = 0
@@ -84,7 +84,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from newsflow.pipeline import run_partition
+    from newsflow.jobs.pipeline import run_partition
 
     result = run_partition(args.source, args.date, refetch=args.refetch)
     print(
@@ -99,8 +99,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_import_archive(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from newsflow.imports import import_partition, plan_import
-    from newsflow.pipeline import cluster_stories, refresh_catalog
+    from newsflow.jobs.imports import import_partition, plan_import
+    from newsflow.jobs.pipeline import cluster_stories, refresh_catalog
 
     progress = sys.stderr.isatty()
     plan = plan_import(args.path, args.source, progress=progress)
@@ -125,7 +125,7 @@ def _cmd_import_archive(args: argparse.Namespace) -> int:
 def _cmd_reprocess(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from newsflow.pipeline import (
+    from newsflow.jobs.pipeline import (
         cluster_stories,
         plan_reprocess,
         refresh_catalog,
@@ -138,7 +138,7 @@ def _cmd_reprocess(args: argparse.Namespace) -> int:
     print(f"{len(todo)} partitions made by other versions than the current ones")
     quiet = not sys.stderr.isatty()
     if args.dry_run:
-        from newsflow.pipeline import preview_reprocess
+        from newsflow.jobs.pipeline import preview_reprocess
 
         print(f"{'source':20}  {'date':10}  articles  before -> after  entities  before -> after")
         for item in tqdm(todo, desc="previewing", unit=" partitions", disable=quiet):
@@ -164,7 +164,7 @@ def _cmd_reprocess(args: argparse.Namespace) -> int:
 
 
 def _cmd_sources(args: argparse.Namespace) -> int:
-    from newsflow.pipeline import archive_dates, source_ids
+    from newsflow.jobs.pipeline import archive_dates, source_ids
 
     if args.dates:
         print("\n".join(archive_dates()))
@@ -185,7 +185,7 @@ def _print_table(cursor) -> None:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    from newsflow.settings import Settings
+    from newsflow.config import Settings
     from newsflow.warehouse import layout, queries
 
     settings = Settings.from_env()
@@ -202,7 +202,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from newsflow.settings import Settings
+    from newsflow.config import Settings
     from newsflow.warehouse import queries
 
     settings = Settings.from_env()
@@ -217,7 +217,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 def _cmd_query(args: argparse.Namespace) -> int:
     import duckdb
 
-    from newsflow.settings import Settings
+    from newsflow.config import Settings
     from newsflow.warehouse import queries
 
     try:
@@ -236,7 +236,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
 
 def _cmd_warehouse_migrate(args: argparse.Namespace) -> int:
-    from newsflow.settings import Settings
+    from newsflow.config import Settings
     from newsflow.warehouse.migrate import migrate
 
     report = migrate(Settings.from_env().lake())
@@ -250,8 +250,8 @@ def _cmd_warehouse_migrate(args: argparse.Namespace) -> int:
 
 
 def _cmd_warehouse_init(args: argparse.Namespace) -> int:
-    from newsflow.pipeline import refresh_catalog
-    from newsflow.settings import Settings
+    from newsflow.config import Settings
+    from newsflow.jobs.pipeline import refresh_catalog
 
     refresh_catalog()
     print(f"the lake's tables and views are in place: {Settings.from_env().warehouse}")
@@ -259,7 +259,7 @@ def _cmd_warehouse_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_warehouse_maintain(args: argparse.Namespace) -> int:
-    from newsflow.pipeline import maintain_warehouse
+    from newsflow.jobs.pipeline import maintain_warehouse
 
     report = maintain_warehouse()
     print(" ".join(f"{key}={value}" for key, value in report.items()))

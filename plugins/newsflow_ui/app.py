@@ -7,7 +7,7 @@ it. The page is rendered on the server; two small SVG charts are drawn by an
 inline script from the JSON endpoints below (no CDN: the machines have no
 internet).
 
-The warehouse is the lake ``newsflow.settings.Settings`` names (the same
+The warehouse is the lake ``newsflow.config.Settings`` names (the same
 ``NEWSFLOW_WAREHOUSE`` and ``NEWSFLOW_CATALOG`` as the pipeline's), read
 through ``newsflow.warehouse.queries.analyst``: attached read-only and
 sandboxed like ``newsflow query``, so the page can read nothing but the lake
@@ -37,7 +37,7 @@ from newsflow_ui import queries
 if TYPE_CHECKING:
     import duckdb
 
-    from newsflow.settings import Settings
+    from newsflow.config import Settings
 
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
@@ -46,7 +46,7 @@ TOP_ENTITIES = 25
 
 def settings() -> Settings:
     """The pipeline's settings, read per request as every ``newsflow`` process reads them."""
-    from newsflow.settings import Settings
+    from newsflow.config import Settings
 
     return Settings.from_env()
 

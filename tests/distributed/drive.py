@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from newsflow.settings import Settings
+from newsflow.config import Settings
 from newsflow.warehouse import layout, queries
 from newsflow.warehouse.catalog import Lake, PostgresCatalog
 

@@ -20,7 +20,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from newsflow.sources import validate_source_id
+from newsflow.records import validate_source_id
 
 #: Where DuckDB extensions are installed from their wheels: beside the virtualenv's packages.
 DEFAULT_EXTENSION_DIR = Path(sys.prefix) / "duckdb_extensions"

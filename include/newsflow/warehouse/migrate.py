@@ -29,7 +29,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from newsflow.sources import validate_source_id
+from newsflow.records import validate_source_id
 from newsflow.warehouse.catalog import Lake
 from newsflow.warehouse.commit import in_transaction, writer
 from newsflow.warehouse.schema import REPLACED_TABLES, SCHEMAS

@@ -44,7 +44,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("entity_count", pa.int32()),
             ("ingested_at", pa.timestamp("us", tz="UTC")),
             ("raw_ref", pa.string()),
-            # Duplicate stories (newsflow.dedupe): MinHash signature, the story's
+            # Duplicate stories (newsflow.nlp.dedupe): MinHash signature, the story's
             # first article, and that id again unless this is the first.
             ("fingerprint", pa.binary()),
             ("cluster_id", pa.string()),
@@ -90,7 +90,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("models", pa.string()),
             # pipeline.config_hash: versions and settings that made the partition
             ("config_hash", pa.string()),
-            # What fetching cost (web sources; zero for archives): see newsflow.http.
+            # What fetching cost (web sources; zero for archives): see newsflow.acquire.http.
             ("seconds_fetch", pa.float64()),
             ("http_fetches", pa.int32()),
             ("http_requests", pa.int32()),
@@ -104,7 +104,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("http_status_counts", pa.string()),
         ]
     ),
-    # One row per data-quality check of a partition (newsflow.quality).
+    # One row per data-quality check of a partition (newsflow.warehouse.quality).
     "quality": pa.schema(
         [
             ("check_name", pa.string()),

@@ -24,11 +24,12 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 
-from newsflow import __version__, dedupe
-from newsflow.acquire import RawPage, canonical_or_none
-from newsflow.enrich import find_entities
-from newsflow.extract import EXTRACTOR_VERSION, Extracted, PageRejected, extract_page
-from newsflow.metadata import count_words
+from newsflow import __version__
+from newsflow.acquire.fetchers import RawPage, canonical_or_none
+from newsflow.nlp import dedupe
+from newsflow.nlp.entities import find_entities
+from newsflow.text.extract import EXTRACTOR_VERSION, Extracted, PageRejected, extract_page
+from newsflow.text.metadata import count_words
 
 PIPELINE_VERSION = __version__
 

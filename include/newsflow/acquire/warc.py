@@ -11,7 +11,7 @@ example ``raw/source=x/date=2026-11-16.warc.gz#1234``). The file is written
 under a temporary hidden name and renamed into place on :meth:`WarcWriter.close`:
 readers see the old archive or the new one, never half of one.
 
-Bodies are stored decoded (as :mod:`newsflow.http` returns them), so the
+Bodies are stored decoded (as :mod:`newsflow.acquire.http` returns them), so the
 headers are made to match: ``Content-Encoding``, ``Transfer-Encoding`` and
 ``Content-Length`` are replaced by a fresh ``Content-Length`` and kept as
 ``X-Archive-Orig-*`` headers, the way pywb does. Reading decodes chunked and
@@ -42,7 +42,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import BUFF_SIZE
 from warcio.warcwriter import WARCWriter
 
-from newsflow.urls import redact
+from newsflow.acquire.urls import redact
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ one: a partition is never held in memory whole.
 
 * :class:`ArchiveFetcher` reads a folder archive (``date=<YYYY-MM-DD>/`` pages).
 * :class:`WebCrawler` finds a web source's pages (feed, sitemap, URL list) and
-  fetches them politely with :class:`newsflow.http.HttpClient`; the pipeline
+  fetches them politely with :class:`newsflow.acquire.http.HttpClient`; the pipeline
   keeps every response in the partition's raw archive (WARC).
 * :class:`RawArchiveFetcher` reads that raw archive back, so extraction never
   needs the network and can be re-run at will.
@@ -25,11 +25,11 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-from newsflow.discover import Entry, FeedError, parse_document, parse_url_list
-from newsflow.http import HttpClient, Response, charset_of
-from newsflow.sources import Source
-from newsflow.urls import InvalidURL, canonicalize
-from newsflow.warc import ArchivedResponse, WarcWriter, read_responses
+from newsflow.acquire.discovery import Entry, FeedError, parse_document, parse_url_list
+from newsflow.acquire.http import HttpClient, Response, charset_of
+from newsflow.acquire.registry import Source
+from newsflow.acquire.urls import InvalidURL, canonicalize
+from newsflow.acquire.warc import ArchivedResponse, WarcWriter, read_responses
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ class DiscoveryFailed(RuntimeError):
         self.transient = transient
 
 
-#: Fetch errors that waiting will not mend (see ``newsflow.http``).
+#: Fetch errors that waiting will not mend (see ``newsflow.acquire.http``).
 _PERMANENT_ERRORS = frozenset(
     {
         "scheme",

@@ -7,18 +7,14 @@ validated strictly here, once, before any path is built from them.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-SOURCE_ID = re.compile(r"^[a-z0-9_-]{1,64}$")
+from newsflow.records import SourceConfigError, validate_source_id
+
 KINDS = ("archive", "feed", "sitemap", "urls")
-
-
-class SourceConfigError(ValueError):
-    """The registry is malformed; the message names the source and field."""
 
 
 @dataclass(frozen=True)
@@ -31,13 +27,6 @@ class Source:
     path: Path | None = None
     url: str | None = None
     urls: tuple[str, ...] = ()
-
-
-def validate_source_id(source_id: str) -> str:
-    """Return ``source_id`` if it is safe to use in a partition path."""
-    if not isinstance(source_id, str) or not SOURCE_ID.match(source_id):
-        raise SourceConfigError(f"invalid source id {source_id!r}: expected [a-z0-9_-]+")
-    return source_id
 
 
 def _parse_source(entry: object, base: Path) -> Source:

@@ -34,7 +34,7 @@ from typing import Protocol
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from newsflow.warc import ArchivedResponse, read_response_at, read_responses
+from newsflow.acquire.warc import ArchivedResponse, read_response_at, read_responses
 
 log = logging.getLogger(__name__)
 

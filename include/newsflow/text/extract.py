@@ -24,8 +24,8 @@ from typing import Literal
 import charset_normalizer
 import trafilatura
 
-from newsflow.metadata import count_words, identify_language, published_date
-from newsflow.textclean import CleanedText, clean_text_page
+from newsflow.text.metadata import count_words, identify_language, published_date
+from newsflow.text.plaintext import CleanedText, clean_text_page
 
 log = logging.getLogger(__name__)
 

@@ -38,18 +38,18 @@ from urllib.parse import quote
 import duckdb
 from tqdm import tqdm
 
-from newsflow.acquire import FetchFailure, canonical_or_none, read_failures, write_failures
-from newsflow.archives import ArchiveRecord, open_archive
-from newsflow.extract import page_date
-from newsflow.http import charset_of
-from newsflow.pipeline import (
+from newsflow.acquire.fetchers import FetchFailure, canonical_or_none, read_failures, write_failures
+from newsflow.acquire.http import charset_of
+from newsflow.acquire.readers import ArchiveRecord, open_archive
+from newsflow.config import Settings
+from newsflow.jobs.pipeline import (
     ingested_urls,
     publish_partition,
     raw_archive,
     registered_source,
     stage_partition,
 )
-from newsflow.settings import Settings
+from newsflow.text.extract import page_date
 from newsflow.warehouse import layout
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newsflow.quality import QualityThresholds
 from newsflow.warehouse.layout import DEFAULT_EXTENSION_DIR
+from newsflow.warehouse.quality import QualityThresholds
 
 if TYPE_CHECKING:
     from newsflow.warehouse.catalog import Lake

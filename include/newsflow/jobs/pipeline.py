@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from newsflow import dedupe, quality
-from newsflow.acquire import (
+from newsflow.acquire.discovery import Entry
+from newsflow.acquire.fetchers import (
     ArchiveFetcher,
     FetchFailure,
     RawArchive,
@@ -32,20 +32,23 @@ from newsflow.acquire import (
     fetchers_for,
     write_failures,
 )
-from newsflow.discover import Entry
-from newsflow.extract import EXTRACTOR_VERSION, MIN_ARTICLE_WORDS
-from newsflow.http import HttpClient, Response
-from newsflow.process import (
+from newsflow.acquire.fetchers import (
+    DiscoveryFailed as DiscoveryFailed,  # fetch_partition raises it; the DAG reads it
+)
+from newsflow.acquire.http import HttpClient, Response
+from newsflow.acquire.registry import Source, load_sources
+from newsflow.acquire.warc import WarcWriter
+from newsflow.config import Settings
+from newsflow.jobs.batch import (
     PIPELINE_VERSION,
     BatchOptions,
     BatchResult,
     batched,
     process_batches,
 )
-from newsflow.settings import Settings
-from newsflow.sources import Source, load_sources
-from newsflow.warc import WarcWriter
-from newsflow.warehouse import commit, layout, maintenance, queries
+from newsflow.nlp import dedupe
+from newsflow.text.extract import EXTRACTOR_VERSION, MIN_ARTICLE_WORDS
+from newsflow.warehouse import commit, layout, maintenance, quality, queries
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Getting raw pages: the source registry, discovery, HTTP, archives and WARCs."""

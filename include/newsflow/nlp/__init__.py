@@ -1,0 +1,1 @@
+"""Entities, canonical names and near-duplicate stories."""
