@@ -173,6 +173,7 @@ REVIEWED = {
     (CATALOG, "install_extensions", "_quote(extension_file(name))"),
     (CATALOG, "sandbox", "', '.join(map(_quote, allowed))"),
     (COMMIT, "create", "ALIAS"),
+    (COMMIT, "_stale_partitioning", "meta"),  # f"__ducklake_metadata_{ALIAS}"
     (COMMIT, "writer", "ALIAS"),
     (COMMIT, "_replace_rows", "table"),
     (COMMIT, "_insert_rows", "table"),
@@ -181,6 +182,8 @@ REVIEWED = {
     (COMMIT, "_last_snapshot", "ALIAS"),
     (COMMIT, "_parquet", 'str(path).replace("\'", "\'\'")'),  # quoted
     (MAINTENANCE, "_data_files", "ALIAS"),
+    (MAINTENANCE, "_expire_snapshots", "ALIAS"),
+    (MAINTENANCE, "_expire_snapshots", "snapshots"),  # f"ducklake_snapshots('{ALIAS}')"
     (MAINTENANCE, "maintain", "ALIAS"),
     (MAINTENANCE, "maintain", "step"),  # a constant tuple of DuckLake function names
     (MIGRATE, "_fingerprint", "columns"),
