@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from newsflow.acquire import readers
 from newsflow.acquire.fetchers import ArchiveFetcher, RawArchive, fetchers_for
+from newsflow.acquire.readers import FolderArchive
 from newsflow.acquire.registry import Source
 
 DAY = dt.date(2026, 11, 16)
@@ -68,3 +70,33 @@ def test_partitions_are_read_from_the_folder_and_the_raw_archive(tmp_path):
         "RawArchiveFetcher",
     ]
     assert list(fetchers_for(web, max_page_bytes=10, raw=raw)[0].pages(DAY)) == []  # no file yet
+
+
+def test_both_folder_readers_follow_one_rule_for_names(tmp_path):
+    """Suffixes count whatever their case; a partition's other files are read (to be
+    judged by their content), an import's are only counted."""
+    folder = tmp_path / "date=2026-11-16"
+    folder.mkdir()
+    for name in ("a.HTML", "b.htm", "c.txt", "d.zip", "e.JSON", "f.md", "g.YML", ".h.html"):
+        (folder / name).write_text("x")
+    source = Source(id="s", name="S", kind="archive", path=tmp_path)
+
+    daily = [p.raw_ref for p in ArchiveFetcher(source, max_page_bytes=100).pages(DAY)]
+    archive = FolderArchive(tmp_path)
+    imported = [r.ref for r in archive.records()]
+
+    pages = ["date=2026-11-16/a.HTML", "date=2026-11-16/b.htm", "date=2026-11-16/c.txt"]
+    assert daily == [*pages, "date=2026-11-16/d.zip"]
+    assert imported == pages
+    assert archive.skipped == {"not_a_page": 4}  # d.zip, f.md, g.YML, .h.html; e.JSON a sidecar
+
+
+def test_folder_imports_read_no_page_past_the_cap(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "MAX_PAYLOAD_BYTES", 100)
+    (tmp_path / "big.html").write_bytes(b"x" * 101)
+    (tmp_path / "ok.html").write_bytes(b"x" * 100)
+
+    big, ok = FolderArchive(tmp_path).records()
+
+    assert big.body is None and big.error == "too_large: larger than 100 bytes"
+    assert ok.body == b"x" * 100 and ok.error is None

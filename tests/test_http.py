@@ -20,8 +20,10 @@ from newsflow.acquire.http import (
     HttpClient,
     address_block_reason,
     charset_of,
+    is_transient,
     retry_after_seconds,
 )
+from newsflow.acquire.http.errors import FetchFailed
 from webserver import NewsServer, Reply, news_server  # noqa: F401 - fixture
 
 UA = "newsflow-test/1.0 (+https://example.org/bot)"
@@ -400,6 +402,18 @@ def test_corrupt_and_unknown_encodings(site: NewsServer) -> None:
     assert http.fetch(site.url("/corrupt")).error == "decode"
     assert http.fetch(site.url("/truncated")).error == "decode"
     assert http.fetch(site.url("/zstd")).error == "unsupported_encoding"
+
+
+def test_one_table_says_what_retrying_can_do() -> None:
+    """The client's retries at once and the orchestrator's later ones read one table."""
+    assert FetchFailed("timeout").retryable and FetchFailed("connection").retryable
+    assert not FetchFailed("dns").retryable and not FetchFailed("tls").retryable
+    later = ("timeout", "connection", "dns", "robots_unavailable", "http_503", "http_408")
+    assert all(is_transient(error) for error in later)
+    never = ("blocked_address", "robots_disallowed", "too_large", "http_404", "http_410")
+    assert not any(is_transient(error) for error in never)
+    with pytest.raises(ValueError, match="REASONS"):
+        FetchFailed("timeuot")
 
 
 @pytest.mark.parametrize(

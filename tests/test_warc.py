@@ -168,6 +168,25 @@ def test_reads_chunked_and_compressed_payloads_of_other_tools(tmp_path: Path) ->
     }
 
 
+def test_compressed_payloads_are_capped_while_decoded(tmp_path: Path) -> None:
+    zeros = b"\0" * 5_000_000
+    path = tmp_path / "bombs.warc.gz"
+    _foreign_warc(
+        path,
+        [
+            ("https://o.example/br", [("Content-Encoding", "br")], brotli.compress(zeros)),
+            ("https://o.example/gz", [("Content-Encoding", "gzip")], gzip.compress(zeros)),
+            ("https://o.example/cut", [("Content-Encoding", "br")], brotli.compress(PAGE)[:-4]),
+        ],
+    )
+    results = {r.url: r for r in read_responses(path, max_body_bytes=1_000_000)}
+    for bomb in ("https://o.example/br", "https://o.example/gz"):
+        assert results[bomb].body is None
+        assert results[bomb].error == "payload over 1000000 bytes"
+    cut = results["https://o.example/cut"]
+    assert cut.body is None and (cut.error or "").startswith("undecodable payload")
+
+
 def test_body_limit(tmp_path: Path) -> None:
     path = tmp_path / "p.warc.gz"
     write_two(path)

@@ -1,15 +1,18 @@
 """Acquisition: get a partition's raw pages, from wherever they live.
 
-Everything downstream sees :class:`RawPage` objects and nothing else, so a new
-way of getting pages is one more :class:`Fetcher`. Pages are yielded one by
-one: a partition is never held in memory whole.
+Extraction sees :class:`RawPage` objects and nothing else, read by a
+:class:`Fetcher` from local files only, so a new place pages are kept in is
+one more :class:`Fetcher`. Pages are yielded one by one: a partition is never
+held in memory whole.
 
 * :class:`ArchiveFetcher` reads a folder archive (``date=<YYYY-MM-DD>/`` pages).
-* :class:`WebCrawler` finds a web source's pages (feed, sitemap, URL list) and
-  fetches them politely with :class:`newsflow.acquire.http.HttpClient`; the pipeline
-  keeps every response in the partition's raw archive (WARC).
-* :class:`RawArchiveFetcher` reads that raw archive back, so extraction never
-  needs the network and can be re-run at will.
+* :class:`RawArchiveFetcher` reads a partition's raw archive (WARC), so
+  extraction never needs the network and can be re-run at will.
+
+The network is the fetch step's alone: :class:`WebCrawler` (not a
+:class:`Fetcher`) finds a web source's pages (feed, sitemap, URL list) and
+fetches them politely with :class:`newsflow.acquire.http.HttpClient`; the
+pipeline keeps every response in the partition's raw archive.
 """
 
 from __future__ import annotations
@@ -26,15 +29,13 @@ from pathlib import Path
 from typing import Protocol
 
 from newsflow.acquire.discovery import Entry, FeedError, parse_document, parse_url_list
-from newsflow.acquire.http import HttpClient, Response, charset_of
+from newsflow.acquire.folder import FileKind, PageFolder, PageUnreadable
+from newsflow.acquire.http import HttpClient, Response, charset_of, is_transient
 from newsflow.acquire.registry import Source
 from newsflow.acquire.urls import InvalidURL, canonicalize
 from newsflow.acquire.warc import ArchivedResponse, WarcWriter, read_responses
 
 log = logging.getLogger(__name__)
-
-#: Files in an archive folder that are not pages (sidecars, notes, hidden files).
-_NOT_PAGES = (".json", ".md", ".yaml", ".yml")
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class RawPage:
 
 
 class Fetcher(Protocol):
-    """Yields the raw pages of one source for one partition date."""
+    """Yields the raw pages of one source for one partition date, from local files."""
 
     def pages(self, date: dt.date) -> Iterator[RawPage]: ...
 
@@ -73,7 +74,11 @@ class Fetcher(Protocol):
 class ArchiveFetcher:
     """Reads a folder archive laid out as ``<path>/date=<YYYY-MM-DD>/<page>``.
 
-    ``raw_ref`` is the page's path relative to the source folder
+    Which files are pages, and how they are read, is
+    :class:`newsflow.acquire.folder.PageFolder`'s rule; here every file of a
+    date folder but sidecars, notes and hidden files is a page, so whatever
+    was put in a partition comes out as an article or a reject. ``raw_ref``
+    is the page's path relative to the source folder
     (``date=2026-11-16/a.html``): stable across machines, so article ids built
     from it are stable too.
     """
@@ -83,7 +88,7 @@ class ArchiveFetcher:
             raise ValueError(f"source {source.id} has no archive path")
         self.source = source
         self.root = source.path
-        self.max_page_bytes = max_page_bytes
+        self.folder = PageFolder(source.path, max_bytes=max_page_bytes)
 
     def dates(self) -> list[dt.date]:
         found = []
@@ -99,28 +104,16 @@ class ArchiveFetcher:
         if not folder.is_dir():
             log.info("source %s has no archive folder for %s", self.source.id, date)
             return
-        for path in sorted(folder.iterdir()):
-            if path.name.startswith(".") or path.suffix in _NOT_PAGES or not path.is_file():
-                continue
-            yield self._read(path, date)
+        for path in self.folder.files(folder, recursive=False):
+            if self.folder.kind(path) in (FileKind.PAGE, FileKind.OTHER):
+                yield self._read(path, date)
 
     def _read(self, path: Path, date: dt.date) -> RawPage:
         raw_ref = path.relative_to(self.root).as_posix()
-        if not path.resolve().is_relative_to(self.root.resolve()):
-            # A symlink out of the archive (``evil.html -> /etc/passwd``) would
-            # copy a file of this machine into the warehouse.
-            error = "a link that leads outside the archive folder"
-            return RawPage(
-                self.source.id, date, raw_ref, None, error=error, reason="outside_archive"
-            )
         try:
-            with path.open("rb") as handle:
-                body = handle.read(self.max_page_bytes + 1)
-        except OSError as e:
-            return RawPage(self.source.id, date, raw_ref, None, error=str(e), reason="unreadable")
-        if len(body) > self.max_page_bytes:
-            error = f"larger than {self.max_page_bytes} bytes"
-            return RawPage(self.source.id, date, raw_ref, None, error=error, reason="too_large")
+            body = self.folder.read(path)
+        except PageUnreadable as e:
+            return RawPage(self.source.id, date, raw_ref, None, error=e.detail, reason=e.reason)
         return RawPage(self.source.id, date, raw_ref, body, date_source="archive_path")
 
 
@@ -141,28 +134,6 @@ class DiscoveryFailed(RuntimeError):
     def __init__(self, message: str, *, transient: bool) -> None:
         super().__init__(message)
         self.transient = transient
-
-
-#: Fetch errors that waiting will not mend (see ``newsflow.acquire.http``).
-_PERMANENT_ERRORS = frozenset(
-    {
-        "scheme",
-        "invalid_url",
-        "blocked_address",
-        "robots_disallowed",
-        "too_large",
-        "too_many_redirects",
-        "unsupported_encoding",
-    }
-)
-
-
-def is_transient(error: str) -> bool:
-    """Whether a fetch error may go away on a later try (5xx, 429, timeouts, ...)."""
-    if error.startswith("http_"):
-        status = int(error.removeprefix("http_"))
-        return status >= 500 or status in (408, 429)
-    return error not in _PERMANENT_ERRORS
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ second, with memory that does not grow with the archive.
   ``warcinfo`` and ``resource`` records are skipped, ``revisit`` records (a
   capture identical to an earlier one, without a payload) are counted.
 * :class:`FolderArchive` — ``.html``, ``.htm`` and ``.txt`` files anywhere
-  below a folder; a sidecar ``<page>.json`` may give ``url`` and ``date``.
+  below a folder (:mod:`newsflow.acquire.folder`); a sidecar ``<page>.json``
+  may give ``url`` and ``date``.
 * :class:`JsonlArchive` — one JSON object per line: ``url``, ``html`` or
   ``text``, ``date``.
 
@@ -34,11 +35,15 @@ from typing import Protocol
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from newsflow.acquire.warc import ArchivedResponse, read_response_at, read_responses
+from newsflow.acquire.folder import FileKind, PageFolder, PageUnreadable
+from newsflow.acquire.warc import (
+    MAX_PAYLOAD_BYTES,
+    ArchivedResponse,
+    read_response_at,
+    read_responses,
+)
 
 log = logging.getLogger(__name__)
-
-PAGE_SUFFIXES = (".html", ".htm", ".txt")
 
 
 class ArchiveError(ValueError):
@@ -119,33 +124,40 @@ class WarcArchive:
 
 
 class FolderArchive:
-    """Saved pages below a folder; ``ref`` is the path relative to it."""
+    """Saved pages below a folder; ``ref`` is the path relative to it.
+
+    Which files are pages, and how they are read, is
+    :class:`newsflow.acquire.folder.PageFolder`'s rule; here only page files
+    are read (a saved site also holds images, styles and scripts), the others
+    but sidecars are counted as ``not_a_page``. A page that leads outside the
+    folder is counted as ``outside_archive`` and not read; one over
+    :data:`~newsflow.acquire.warc.MAX_PAYLOAD_BYTES` (the cap of the WARC
+    reader too) comes out with ``error`` set.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.skipped: dict[str, int] = {}
+        self._folder = PageFolder(path, max_bytes=MAX_PAYLOAD_BYTES)
 
     def records(self) -> Iterator[ArchiveRecord]:
-        for page in sorted(self.path.rglob("*")):
-            if page.is_file() and not self._inside(page):
-                # A symlink out of the archive (``evil.html -> /etc/passwd``)
-                # would copy a file of this machine into the warehouse.
+        for page in self._folder.files(self.path, recursive=True):
+            kind = self._folder.kind(page)
+            if kind is FileKind.SIDECAR:
+                continue
+            if kind is not FileKind.PAGE:
+                self._skip("not_a_page")
+            elif not self._folder.inside(page):
                 log.warning("skipping %s: it leads outside the archive %s", page, self.path)
-                self.skipped["outside_archive"] = self.skipped.get("outside_archive", 0) + 1
-            elif page.is_file() and page.suffix.lower() in PAGE_SUFFIXES:
+                self._skip("outside_archive")
+            else:
                 yield self.record_at(page.relative_to(self.path).as_posix())
-            elif page.is_file() and page.suffix.lower() != ".json":
-                self.skipped["not_a_page"] = self.skipped.get("not_a_page", 0) + 1
-
-    def _inside(self, path: Path) -> bool:
-        return path.resolve().is_relative_to(self.path.resolve())
 
     def record_at(self, ref: str) -> ArchiveRecord:
         page = self.path / ref
-        if not self._inside(page):
-            return ArchiveRecord(
-                ref, None, None, None, "file_mtime", error=f"{ref!r} is outside the archive"
-            )
+        if not self._folder.inside(page):
+            error = f"{ref!r} is outside the archive"
+            return ArchiveRecord(ref, None, None, None, "file_mtime", error=error)
         sidecar = _sidecar(page.with_suffix(page.suffix + ".json")) or _sidecar(
             page.with_suffix(".json")
         )
@@ -156,10 +168,13 @@ class FolderArchive:
         else:
             source = "sidecar"
         try:
-            body, error = page.read_bytes(), None
-        except OSError as e:
-            body, error = None, f"unreadable: {e}"
+            body, error = self._folder.read(page), None
+        except PageUnreadable as e:
+            body, error = None, str(e)
         return ArchiveRecord(ref, sidecar.get("url"), body, date, source, error=error)
+
+    def _skip(self, why: str) -> None:
+        self.skipped[why] = self.skipped.get(why, 0) + 1
 
 
 class JsonlArchive:

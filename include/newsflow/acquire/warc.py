@@ -32,7 +32,6 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
 
-import brotli
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import ChunkedDataReader
 from warcio.exceptions import ArchiveLoadFailed
@@ -42,6 +41,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import BUFF_SIZE
 from warcio.warcwriter import WARCWriter
 
+from newsflow.acquire.decoding import UndecodableBody, decode_all
 from newsflow.acquire.urls import redact
 
 log = logging.getLogger(__name__)
@@ -53,16 +53,17 @@ REQUESTED_URI = "WARC-Newsflow-Requested-URI"
 DATE_SOURCE = "WARC-Newsflow-Date-Source"
 _REWRITTEN = ("content-encoding", "transfer-encoding", "content-length")
 #: Decoded payloads larger than this are not read (the record gets ``error``)
-#: when the caller names no smaller limit: a gzip or brotli bomb in an archive
-#: someone else wrote (a few KiB that inflate to gigabytes) must not take the
-#: process's memory. Far above any news page (``NEWSFLOW_MAX_PAGE_BYTES``).
+#: when the caller names no limit: a gzip or brotli bomb in an archive someone
+#: else wrote (a few KiB that inflate to gigabytes) must not take the process's
+#: memory. Far above any news page (``NEWSFLOW_MAX_PAGE_BYTES``). The folder
+#: import reads no page past it either (:class:`newsflow.acquire.readers.FolderArchive`).
 MAX_PAYLOAD_BYTES = 32 * 1024 * 1024
 # What a damaged record or payload can raise from inside warcio (its header
-# parser fails with AttributeError / TypeError on records cut short).
+# parser fails with AttributeError / TypeError on records cut short), or from
+# decoding a payload (UndecodableBody is a ValueError).
 _READ_ERRORS = (
     ArchiveLoadFailed,
     zlib.error,
-    brotli.error,
     EOFError,
     ValueError,
     OSError,
@@ -253,7 +254,7 @@ def read_response_at(path: Path, raw_ref_or_offset: str | int) -> ArchivedRespon
 
 
 def _response(
-    record: ArcWarcRecord, records: ArchiveIterator, ref_name: str, max_body_bytes: int | None
+    record: ArcWarcRecord, records: ArchiveIterator, ref_name: str, max_body_bytes: int
 ) -> ArchivedResponse:
     headers = record.http_headers
     # Archives written by other tools may hold credentials in URLs: drop them on the way in.
@@ -284,43 +285,33 @@ def _response(
     )
 
 
-def _payload(record: ArcWarcRecord, limit: int | None) -> bytes | None:
+def _payload(record: ArcWarcRecord, limit: int) -> bytes | None:
     """The HTTP payload, de-chunked and decompressed; None if over ``limit``.
 
-    warcio decodes gzip and deflate itself; its brotli support does not work
-    with brotli 1.2, so ``br`` is decoded here.
+    warcio decodes gzip and deflate itself, leniently (a payload labelled
+    gzip but stored plain, as some crawlers write it, is read as it is); its
+    brotli support does not work with brotli 1.2, so ``br`` goes through
+    :mod:`newsflow.acquire.decoding`, as the HTTP client's bodies do. Either
+    way the decoded size is capped there.
     """
     headers = record.http_headers
-    if (headers.get_header("content-encoding") or "").strip().lower() != "br":
-        return _read_limited(record.content_stream(), limit)
-    stream = record.raw_stream
-    if (headers.get_header("transfer-encoding") or "").strip().lower() == "chunked":
-        stream = ChunkedDataReader(stream)
-    return _read_brotli(stream, limit)
-
-
-def _read_brotli(stream: io.RawIOBase, limit: int | None) -> bytes | None:
-    decompressor = brotli.Decompressor()
-    parts: list[bytes] = []
-    size = 0
-    while chunk := stream.read(BUFF_SIZE):
-        while True:
-            room = 1 << 62 if limit is None else limit - size + 1
-            out = decompressor.process(chunk, output_buffer_limit=room)
-            size += len(out)
-            if limit is not None and size > limit:
-                return None
-            parts.append(out)
-            chunk = b""
-            if decompressor.can_accept_more_data():
-                break
-    if not decompressor.is_finished():
-        raise ValueError("truncated brotli payload")
-    return b"".join(parts)
+    if (headers.get_header("content-encoding") or "").strip().lower() == "br":
+        stream, coding = record.raw_stream, "br"
+        if (headers.get_header("transfer-encoding") or "").strip().lower() == "chunked":
+            stream = ChunkedDataReader(stream)
+    else:
+        stream, coding = record.content_stream(), None
+    chunks = iter(lambda: stream.read(BUFF_SIZE), b"")
+    try:
+        return decode_all(chunks, content_encoding=coding, limit=limit)
+    except UndecodableBody as e:
+        if e.reason == "too_large":
+            return None
+        raise
 
 
 def _payload_problem(
-    headers: StatusAndHeaders, status: int | None, body: bytes | None, limit: int | None
+    headers: StatusAndHeaders, status: int | None, body: bytes | None, limit: int
 ) -> str | None:
     if status is None:
         return "no HTTP status line"
@@ -340,17 +331,6 @@ def _cut_short(raw_stream: io.RawIOBase) -> bool:
     while raw_stream.read(BUFF_SIZE):
         pass
     return isinstance(raw_stream, LimitReader) and raw_stream.limit > 0
-
-
-def _read_limited(stream: io.RawIOBase, limit: int | None) -> bytes | None:
-    parts: list[bytes] = []
-    size = 0
-    while chunk := stream.read(BUFF_SIZE):
-        size += len(chunk)
-        if limit is not None and size > limit:
-            return None
-        parts.append(chunk)
-    return b"".join(parts)
 
 
 def _redacted(url: str | None) -> str | None:

@@ -1,0 +1,78 @@
+"""Conditional GETs across runs: each URL's ETag / Last-Modified, kept in a JSON file.
+
+A page unchanged since the last run then costs a 304 and no body. The file
+is written atomically; an unreadable one is ignored (every fetch is then
+unconditional once), never fatal.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from pathlib import Path
+
+from newsflow.acquire.http.headers import header
+
+log = logging.getLogger(__name__)
+
+
+class ValidatorStore:
+    """ETag / Last-Modified per URL, kept in a JSON file written atomically."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.lock = threading.Lock()
+        self.dirty = False
+        self.urls: dict[str, dict[str, str]] = self._load(path) if path else {}
+
+    @staticmethod
+    def _load(path: Path) -> dict[str, dict[str, str]]:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as e:
+            log.warning("ignoring unreadable HTTP state %s: %s", path, e)
+            return {}
+        urls = document.get("urls") if isinstance(document, dict) else None
+        return urls if isinstance(urls, dict) else {}
+
+    def request_headers(self, url: str) -> dict[str, str]:
+        """``If-None-Match`` / ``If-Modified-Since`` for what is remembered of ``url``."""
+        with self.lock:
+            validators = dict(self.urls.get(url, {}))
+        headers = {}
+        if "etag" in validators:
+            headers["If-None-Match"] = validators["etag"]
+        if "last_modified" in validators:
+            headers["If-Modified-Since"] = validators["last_modified"]
+        return headers
+
+    def remember(self, url: str, headers: list[tuple[str, str]]) -> None:
+        """Keep the validators of a 2xx answer for ``url`` (or forget them if it sent none)."""
+        validators = {
+            key: value
+            for key, name in (("etag", "etag"), ("last_modified", "last-modified"))
+            if (value := header(headers, name))
+        }
+        with self.lock:
+            if self.urls.get(url) != (validators or None):
+                self.dirty = True
+                if validators:
+                    self.urls[url] = validators
+                else:
+                    self.urls.pop(url, None)
+
+    def save(self) -> None:
+        """Write the file if anything changed since it was read or last saved."""
+        with self.lock:
+            if self.path is None or not self.dirty:
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            payload = json.dumps({"version": 1, "urls": self.urls}, sort_keys=True)
+            temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            temp.write_text(payload, encoding="utf-8")
+            os.replace(temp, self.path)
+            self.dirty = False
