@@ -1,18 +1,22 @@
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 
 import pytest
 
 from conftest import STORY, article_html
+from newsflow.text.dates import iso_date, url_date
 from newsflow.text.extract import (
     PageRejected,
     decode,
     extract_html,
     extract_page,
+    extract_text,
     sniff_format,
 )
-from newsflow.text.metadata import count_words, identify_language, published_date, url_date
+from newsflow.text.metadata import identify_language, published_date
+from newsflow.text.words import count_tokens, count_words, word_tokens
 
 BOILERPLATE = [
     "We use cookies",
@@ -239,3 +243,42 @@ def test_words_are_counted_in_scripts_without_spaces():
     assert count_words("Mayor Elena Marchetti spoke on Monday.") == 6
     assert count_words("横浜市議会は月曜日に計画を承認した。") == 8  # 17 characters
     assert count_words("Yokohama 横浜市 council") == 3
+
+
+def test_the_word_measures_differ_where_their_thresholds_were_tuned():
+    """count_words (the word_count column) skips punctuation and splits unspaced
+    scripts; the post-pass's tokens do neither; the cleaner's split at apostrophes."""
+    assert (count_words("Don't stop — now"), count_tokens("Don't stop — now")) == (3, 4)
+    assert word_tokens("Don't stop — now") == ["don", "t", "stop", "now"]
+    assert (count_words("横浜市議会は月曜日に"), count_tokens("横浜市議会は月曜日に")) == (5, 1)
+
+
+def test_metadata_values_and_urls_share_one_date_rule():
+    assert iso_date("2026-11-16T09:55:00+01:00") == dt.date(2026, 11, 16)
+    assert iso_date("2026-02-30") is None
+    assert iso_date(None) is None
+    assert url_date("https://g.example/news/2026-11-16-harbour") == dt.date(2026, 11, 16)
+    assert url_date("https://g.example/news/2026/13/16/harbour") is None
+
+
+@pytest.mark.parametrize(
+    "boilerplate",
+    [
+        "Also read: Harbour tolls to rise in spring",
+        "Read more: Ferry strike enters second week",
+        "Subscribe to our Morning Briefing newsletter",
+        "Follow us",
+        "Leave a comment",
+        "Photo: Ana Costa / The Test Gazette",
+        "The harbour at dawn. | Photo: Ana Costa",
+        "By Jane Roe",
+    ],
+)
+def test_both_cleaners_drop_what_their_shared_vocabulary_names(boilerplate):
+    """At the story's end: there the text cleaner also takes "Leave a comment" as
+    the label that ends the article; in the middle it would cut the story."""
+    html = article_html(title="Bridge", paragraphs=[*STORY, boilerplate])
+    page = "\n\n".join(["Harbour bridge to be rebuilt", *STORY, boilerplate])
+    for extracted in (extract_html(html), extract_text(page)):
+        assert boilerplate not in extracted.text, extracted.input_format
+        assert all(paragraph in extracted.text for paragraph in STORY), extracted.input_format

@@ -360,6 +360,23 @@ def test_impossible_date_is_ignored() -> None:
     assert clean_text_page(raw).published is None
 
 
+@pytest.mark.parametrize(
+    ("stamp", "expected"),
+    [
+        ("Published 2025-04-01", dt.date(2025, 4, 1)),
+        ("Published Mar. 21, 2025", dt.date(2025, 3, 21)),
+        ("Published 21st of March 2025", dt.date(2025, 3, 21)),
+        ("Published 21.03.2025", dt.date(2025, 3, 21)),
+        ("Published 03/04/2025", dt.date(2025, 3, 4)),  # month first when both could be
+        ("Published 25/04/2025", dt.date(2025, 4, 25)),  # day first when it must be
+    ],
+)
+def test_date_stamps_in_the_usual_spellings_give_the_date(stamp, expected) -> None:
+    result = clean_text_page("\n".join([TITLE, stamp, *ARTICLE[1:]]))
+    assert (result.published, result.published_source) == (expected, "published_line")
+    assert stamp not in result.text
+
+
 def test_byline_glued_to_date_gives_author_and_date() -> None:
     raw = "\n".join([TITLE, "By Jane DoeNovember 18, 2026", *ARTICLE[1:]])
     result = clean_text_page(raw)

@@ -24,8 +24,18 @@ from typing import Literal
 import charset_normalizer
 import trafilatura
 
-from newsflow.text.metadata import count_words, identify_language, published_date
+from newsflow.text.lexicon import (
+    BIOGRAPHY_PARAGRAPH,
+    BYLINE_PARAGRAPH,
+    CAPTION_CREDIT,
+    PROMPT_PARAGRAPH,
+    SENTENCE_END,
+    SHARE_PARAGRAPH,
+    TEASER_PARAGRAPH,
+)
+from newsflow.text.metadata import identify_language, published_date
 from newsflow.text.plaintext import CleanedText, clean_text_page
+from newsflow.text.words import count_tokens, count_words
 
 log = logging.getLogger(__name__)
 
@@ -52,39 +62,6 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-
-# Paragraphs trafilatura keeps although they are not article text: teasers,
-# newsletter and tip prompts, photo credits, bylines, author biographies.
-_PROMPT_PARAGRAPH = re.compile(
-    r"""^(?:
-        (?:follow\ us|sign\ up|subscribe|newsletter)\b
-      | (?:got|have)\ a\ (?:news\ )?(?:tip|story)\b
-      | (?:photo|image|picture|credit|photograph)s?\s*(?:credit)?\s*:
-      | (?:leave\ a\ (?:comment|reply)|comments?\ \(\d+\)|we\ use\ cookies)\b
-      | (?:about\ the\ author|the\ author,?\ )
-    )""",
-    re.I | re.X,
-)
-# Teaser labels count only as a label ("Related: ...") or a heading with no
-# sentence end ("Most read in Lisbon"): "Related costs rose." is article text.
-_TEASER_PARAGRAPH = re.compile(
-    r"""^(?:also\ read|read\ also|read\ more|related(?:\ (?:articles?|stories|coverage|content))?
-        |recommended(?:\ for\ you)?|more\ from|most\ (?:popular|read|viewed)|trending(?:\ now)?)
-        (?:\s*[:|\u2013\u2014-]|[^.!?]*$)""",
-    re.I | re.X,
-)
-# "Share this" is boilerplate as a button label, not in a sentence of the story.
-_SHARE_PROMPT = re.compile(r"^share\ (?:this|on)\b[^.!?]{0,60}$", re.I)
-_BYLINE = re.compile(
-    r"^(?i:by|written by|reported by)\s+[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*){0,3}$"
-)
-_SENTENCE_END = re.compile(r"[.!?:;\"'\u201d\u2019)]$")
-_CAPTION_CREDIT = re.compile(r"\|\s*(?:photo|image|credit|picture)s?\s*:", re.I)
-_BIOGRAPHY = re.compile(
-    r"^[A-Z][\w.'-]+(?:\s[A-Z][\w.'-]+){1,3}\s+(?:is|was)\s+an?\s+(?:[\w-]+\s+){0,3}"
-    r"(?:correspondent|reporter|journalist|writer|editor|columnist|researcher)\b"
-)
-
 
 # What a page with too little text says about itself: sites serve "not found"
 # pages and login walls with status 200, and they call for other fixes (a
@@ -243,19 +220,20 @@ def _paragraphs(text: str) -> list[str]:
 
 
 def _is_boilerplate(paragraph: str) -> bool:
-    short = len(paragraph.split()) <= 60
+    """A paragraph trafilatura kept that is a prompt, teaser, credit, byline or biography."""
+    short = count_tokens(paragraph) <= 60
     return bool(
         (
             short
             and (
-                _PROMPT_PARAGRAPH.match(paragraph)
-                or _TEASER_PARAGRAPH.match(paragraph)
-                or _CAPTION_CREDIT.search(paragraph)
+                PROMPT_PARAGRAPH.match(paragraph)
+                or TEASER_PARAGRAPH.match(paragraph)
+                or CAPTION_CREDIT.search(paragraph)
             )
         )
-        or _SHARE_PROMPT.match(paragraph)
-        or _BYLINE.match(paragraph)
-        or _BIOGRAPHY.match(paragraph)
+        or SHARE_PARAGRAPH.match(paragraph)
+        or BYLINE_PARAGRAPH.match(paragraph)
+        or BIOGRAPHY_PARAGRAPH.match(paragraph)
     )
 
 
@@ -270,15 +248,15 @@ def _trafilatura(html: str, *, favor_precision: bool) -> trafilatura.settings.Do
 
 
 def _word_count(document: trafilatura.settings.Document | None) -> int:
-    return len(document.text.split()) if document is not None and document.text else 0
+    return count_tokens(document.text) if document is not None and document.text else 0
 
 
 def _prose_share(text: str) -> float:
     """Share of words in sentence-like paragraphs; headline and link lists score low."""
     paragraphs = _paragraphs(text)
-    total = sum(len(p.split()) for p in paragraphs) or 1
+    total = sum(count_tokens(p) for p in paragraphs) or 1
     prose = sum(
-        len(p.split()) for p in paragraphs if len(p.split()) >= 8 and _SENTENCE_END.search(p)
+        count_tokens(p) for p in paragraphs if count_tokens(p) >= 8 and SENTENCE_END.search(p)
     )
     return prose / total
 

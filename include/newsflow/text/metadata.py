@@ -27,6 +27,9 @@ from lxml import html as lxml_html
 from lxml.etree import ParserError
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+from newsflow.text.dates import iso_date, url_date
+from newsflow.text.words import count_words
+
 #: Below this probability (or this many words) the language is reported unknown.
 MIN_LANGUAGE_PROBABILITY = 0.5
 MIN_LANGUAGE_WORDS = 15
@@ -53,27 +56,7 @@ _META_DATE_KEYS = frozenset(
         "article.published",
     }
 )
-#: Han ideographs and kana: scripts that do not put spaces between words.
-_UNSPACED_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_PUNCTUATION_ONLY = re.compile(r"^[\W_]+$")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-_URL_DATE = re.compile(r"/(20\d{2}|19\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|-|$)")
-
-
-def _match_date(pattern: re.Pattern[str], text: str) -> dt.date | None:
-    """The first (year, month, day) ``pattern`` finds in ``text``, if it is a real date."""
-    match = pattern.search(text)
-    if not match:
-        return None
-    try:
-        return dt.date(*map(int, match.groups()))
-    except ValueError:
-        return None
-
-
-def _to_date(value: object) -> dt.date | None:
-    return _match_date(_ISO_DATE, str(value)) if value else None
 
 
 def _json_ld_objects(node: object) -> Iterator[dict]:
@@ -95,7 +78,7 @@ def _from_json_ld(tree: lxml_html.HtmlElement) -> dt.date | None:
         except json.JSONDecodeError:
             continue
         for obj in _json_ld_objects(document):
-            date = _to_date(obj.get("datePublished"))
+            date = iso_date(obj.get("datePublished"))
             if date:
                 return date
     return None
@@ -105,11 +88,11 @@ def _from_meta(tree: lxml_html.HtmlElement) -> dt.date | None:
     for meta in tree.xpath("//meta[@content]"):
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
         if key in _META_DATE_KEYS:
-            date = _to_date(meta.get("content"))
+            date = iso_date(meta.get("content"))
             if date:
                 return date
     for node in tree.xpath('//*[@itemprop="datePublished"]'):
-        date = _to_date(node.get("datetime") or node.get("content") or node.text_content())
+        date = iso_date(node.get("datetime") or node.get("content") or node.text_content())
         if date:
             return date
     return None
@@ -117,15 +100,10 @@ def _from_meta(tree: lxml_html.HtmlElement) -> dt.date | None:
 
 def _from_time_element(tree: lxml_html.HtmlElement) -> dt.date | None:
     for node in tree.xpath("//time[@datetime]"):
-        date = _to_date(node.get("datetime"))
+        date = iso_date(node.get("datetime"))
         if date:
             return date
     return None
-
-
-def url_date(url: str | None) -> dt.date | None:
-    """A date written into a URL path (``/2026/11/16/``, ``/2026-11-16-slug``)."""
-    return _match_date(_URL_DATE, url or "")
 
 
 def published_date(
@@ -147,7 +125,7 @@ def published_date(
                 return date, source
     if date := url_date(url):
         return date, "url"
-    if date := _to_date(fallback):
+    if date := iso_date(fallback):
         return date, "htmldate"
     return None, None
 
@@ -155,14 +133,6 @@ def published_date(
 @functools.cache
 def _identifier() -> LanguageIdentifier:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-
-
-def count_words(text: str) -> int:
-    """Words of ``text``; Chinese and Japanese, written without spaces, count
-    one word per two characters (about their average word length)."""
-    unspaced = len(_UNSPACED_SCRIPT.findall(text))
-    spaced = _UNSPACED_SCRIPT.sub(" ", text).split()
-    return sum(1 for token in spaced if not _PUNCTUATION_ONLY.match(token)) + unspaced // 2
 
 
 def identify_language(text: str) -> str | None:
