@@ -20,12 +20,9 @@ sidecar `.json` with `url` and `date`) or a JSON-lines dump (`url`, `html` or
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pendulum
-from airflow.sdk import Asset, Param, dag, get_current_context, task
-
-WAREHOUSE = Asset("newsflow://warehouse/articles")
+from _common import DEFAULT_ARGS, refresh_catalog
+from airflow.sdk import Param, dag, get_current_context, task
 
 
 @dag(
@@ -38,12 +35,7 @@ WAREHOUSE = Asset("newsflow://warehouse/articles")
         "path": Param(type="string", minLength=1, description="archive file or folder"),
         "source": Param(type="string", pattern="^[a-z0-9_-]+$", description="source id"),
     },
-    default_args={
-        "owner": "newsflow",
-        "retries": 2,
-        "retry_delay": dt.timedelta(seconds=30),
-        "retry_exponential_backoff": True,
-    },
+    default_args=DEFAULT_ARGS,
 )
 def news_archive_import() -> None:
     @task
@@ -60,20 +52,10 @@ def news_archive_import() -> None:
 
     @task(max_active_tis_per_dagrun=2)
     def import_partition(date: str, planned: dict) -> dict:
-        from newsflow.jobs.imports import import_partition
-        from newsflow.jobs.pipeline import cluster_stories
+        """Import one date's pages, publish the partition, cluster the date's stories."""
+        from newsflow.jobs.imports import import_date
 
-        result = import_partition(planned, date)
-        cluster_stories(date)
-        return {k: result[k] for k in ("date", "imported", "already_held", "articles", "rejects")}
-
-    @task(trigger_rule="all_done", outlets=[WAREHOUSE])
-    def refresh_catalog() -> bool:
-        from newsflow.jobs.pipeline import refresh_catalog, warehouse_counts
-
-        # the Asset event carries the warehouse's row counts (shown in the UI)
-        get_current_context()["outlet_events"][WAREHOUSE].extra = warehouse_counts()
-        return refresh_catalog()
+        return import_date(planned, date)
 
     planned = plan()
     imported = import_partition.partial(planned=planned).expand(date=dates(planned))

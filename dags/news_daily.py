@@ -35,17 +35,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pendulum
-from airflow.sdk import (
-    Asset,
-    CronDataIntervalTimetable,
-    chain,
-    dag,
-    get_current_context,
-    task,
-    task_group,
-)
+from _common import DEFAULT_ARGS, refresh_catalog
+from airflow.sdk import CronDataIntervalTimetable, chain, dag, get_current_context, task, task_group
 
-WAREHOUSE = Asset("newsflow://warehouse/articles")
 #: Caps how many sources crawl the web at once (``airflow pools set newsflow_fetch 4 ...``).
 FETCH_POOL = "newsflow_fetch"
 
@@ -57,9 +49,12 @@ def _partition_date() -> str:
 
 
 def _run_id(source_id: str) -> str:
-    """Names the ``runs`` row: the DAG run, the source and the try."""
+    """Names the ``runs`` row after the DAG run, the source and the try (the News page
+    reads the DAG run back from it)."""
+    from newsflow.jobs.runs import task_run_id
+
     context = get_current_context()
-    return f"{context['run_id']}__{source_id}__try{context['ti'].try_number}"
+    return task_run_id(context["run_id"], source_id, context["ti"].try_number)
 
 
 @dag(
@@ -69,19 +64,13 @@ def _run_id(source_id: str) -> str:
     max_active_runs=3,
     doc_md=__doc__,
     tags=["newsflow", "daily"],
-    default_args={
-        "owner": "newsflow",
-        "retries": 2,
-        "retry_delay": dt.timedelta(seconds=30),
-        "retry_exponential_backoff": True,
-        "max_retry_delay": dt.timedelta(minutes=10),
-    },
+    default_args={**DEFAULT_ARGS, "max_retry_delay": dt.timedelta(minutes=10)},
 )
 def news_daily() -> None:
     @task
     def list_sources() -> list[str]:
         """Read the source registry at run time, not at parse time."""
-        from newsflow.jobs.pipeline import source_ids
+        from newsflow.jobs.sources import source_ids
 
         return source_ids()
 
@@ -93,7 +82,7 @@ def news_daily() -> None:
         def fetch(source_id: str) -> dict:
             from airflow.sdk.exceptions import AirflowFailException
 
-            from newsflow.jobs.pipeline import DiscoveryFailed, fetch_partition
+            from newsflow.jobs.daily import DiscoveryFailed, fetch_partition
 
             try:
                 return fetch_partition(source_id, _partition_date(), run_id=_run_id(source_id))
@@ -104,7 +93,7 @@ def news_daily() -> None:
 
         @task
         def stage(fetched: dict) -> dict:
-            from newsflow.jobs.pipeline import stage_partition
+            from newsflow.jobs.daily import stage_partition
 
             return stage_partition(
                 fetched["source"],
@@ -115,7 +104,7 @@ def news_daily() -> None:
 
         @task
         def publish(staged: dict) -> dict:
-            from newsflow.jobs.pipeline import publish_partition
+            from newsflow.jobs.daily import publish_partition
 
             return publish_partition(staged)
 
@@ -124,25 +113,16 @@ def news_daily() -> None:
     @task(trigger_rule="all_done")
     def cluster_stories() -> dict:
         """Group the day's articles of every source into stories (duplicates)."""
-        from newsflow.jobs.pipeline import cluster_stories
+        from newsflow.jobs.upkeep import cluster_stories
 
         return cluster_stories(_partition_date())
 
     @task(retries=0)
     def check_quality(source_id: str) -> dict:
         """Volume, empty text, missing dates, rejects, duplicates; fails on a failed check."""
-        from newsflow.jobs.pipeline import check_quality
+        from newsflow.jobs.upkeep import check_quality
 
         return check_quality(source_id, _partition_date())
-
-    @task(trigger_rule="all_done", outlets=[WAREHOUSE])
-    def refresh_catalog() -> bool:
-        """Lake views and attach.sql current; runs even if a source or a check failed."""
-        from newsflow.jobs.pipeline import refresh_catalog, warehouse_counts
-
-        # the Asset event carries the warehouse's row counts (shown in the UI)
-        get_current_context()["outlet_events"][WAREHOUSE].extra = warehouse_counts()
-        return refresh_catalog()
 
     @task(trigger_rule="one_failed", retries=0)
     def fail_run_if_a_task_failed() -> None:

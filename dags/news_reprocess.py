@@ -16,12 +16,9 @@ the network: after a new extractor, a new spaCy model or a changed setting.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pendulum
-from airflow.sdk import Asset, Param, dag, get_current_context, task
-
-WAREHOUSE = Asset("newsflow://warehouse/articles")
+from _common import DEFAULT_ARGS, refresh_catalog
+from airflow.sdk import Param, dag, get_current_context, task
 
 
 @dag(
@@ -36,18 +33,13 @@ WAREHOUSE = Asset("newsflow://warehouse/articles")
         "to": Param("", type="string", description="last date YYYY-MM-DD; empty for all"),
         "force": Param(False, type="boolean", description="redo even if up to date"),
     },
-    default_args={
-        "owner": "newsflow",
-        "retries": 2,
-        "retry_delay": dt.timedelta(seconds=30),
-        "retry_exponential_backoff": True,
-    },
+    default_args=DEFAULT_ARGS,
 )
 def news_reprocess() -> None:
     @task
     def plan() -> list[dict]:
         """Partitions whose recorded versions differ from the current ones."""
-        from newsflow.jobs.pipeline import plan_reprocess
+        from newsflow.jobs.reprocess import plan_reprocess
 
         params = get_current_context()["params"]
         return plan_reprocess(
@@ -59,27 +51,15 @@ def news_reprocess() -> None:
 
     @task(max_active_tis_per_dagrun=2)
     def reprocess(partition: dict) -> dict:
-        from newsflow.jobs.pipeline import reprocess_partition
+        from newsflow.jobs.reprocess import reprocess
 
-        result = reprocess_partition(partition["source"], partition["date"])
-        return {k: result[k] for k in ("source", "date", "articles", "rejects", "entities")}
+        return reprocess(partition)
 
     @task(trigger_rule="all_done")
     def cluster_stories(done: list[dict]) -> list[str]:
-        from newsflow.jobs.pipeline import cluster_stories
+        from newsflow.jobs.reprocess import cluster_reprocessed
 
-        dates = sorted({item["date"] for item in done if item})
-        for date in dates:
-            cluster_stories(date)
-        return dates
-
-    @task(trigger_rule="all_done", outlets=[WAREHOUSE])
-    def refresh_catalog() -> bool:
-        from newsflow.jobs.pipeline import refresh_catalog, warehouse_counts
-
-        # the Asset event carries the warehouse's row counts (shown in the UI)
-        get_current_context()["outlet_events"][WAREHOUSE].extra = warehouse_counts()
-        return refresh_catalog()
+        return cluster_reprocessed(done)
 
     done = reprocess.expand(partition=plan())
     cluster_stories(done) >> refresh_catalog()

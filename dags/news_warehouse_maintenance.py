@@ -26,9 +26,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pendulum
-from airflow.sdk import Asset, dag, task
-
-WAREHOUSE = Asset("newsflow://warehouse/articles")
+from _common import DEFAULT_ARGS, WAREHOUSE
+from airflow.sdk import dag, task
 
 
 @dag(
@@ -38,18 +37,13 @@ WAREHOUSE = Asset("newsflow://warehouse/articles")
     max_active_runs=1,
     doc_md=__doc__,
     tags=["newsflow", "maintenance"],
-    default_args={
-        "owner": "newsflow",
-        "retries": 2,
-        "retry_delay": dt.timedelta(minutes=1),
-        "retry_exponential_backoff": True,
-    },
+    default_args={**DEFAULT_ARGS, "retry_delay": dt.timedelta(minutes=1)},
 )
 def news_warehouse_maintenance() -> None:
     @task
     def maintain() -> dict[str, int]:
         """Merge, expire, clean up; returns file and snapshot counts (shown in the task's XCom)."""
-        from newsflow.jobs.pipeline import maintain_warehouse
+        from newsflow.jobs.upkeep import maintain_warehouse
 
         return maintain_warehouse()
 

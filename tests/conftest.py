@@ -26,6 +26,9 @@ os.environ.update(
     AIRFLOW__CORE__LOAD_EXAMPLES="False",
     AIRFLOW__CORE__UNIT_TEST_MODE="False",
 )
+# The DAG files import dags/_common.py; Airflow puts the DAGs folder (the bundle) on
+# sys.path before it parses them, and so must tests that parse them with DagBag.
+sys.path.append(str(ROOT / "dags"))
 
 
 #: The DuckDB CLI pinned with the package's DuckDB (``duckdb-cli``), as analysts run it.

@@ -29,7 +29,7 @@ from newsflow.warehouse.catalog import Lake
 ZYGOTE = r"""
 import datetime as dt, itertools, logging, os, sys, traceback, uuid
 import pyarrow as pa
-from newsflow.jobs.pipeline import publish_partition
+from newsflow.jobs.daily import publish_partition
 from newsflow.config import Settings
 from newsflow.warehouse import commit, layout
 

@@ -20,7 +20,7 @@ import time
 
 from conftest import STORY, article_html
 from newsflow.config import Settings
-from newsflow.jobs.pipeline import run_partition
+from newsflow.jobs.daily import run_partition
 from newsflow.warehouse import layout
 
 DAY = "2026-11-16"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SHARED, STORY, article_html
+from newsflow import cli
 
 NEWSFLOW = [sys.executable, "-m", "newsflow.cli"]
 
@@ -156,3 +158,26 @@ def test_run_logs_one_structured_line_per_stage_and_status_shows_it(make_archive
     assert "gazette" in status and "2026-11-16" in status
     [partition] = [line for line in status.splitlines() if line.startswith("gazette  ")][1:]
     assert partition.split()[2:6] == ["1", "1", "0", stages["enrich"]["entities"]]
+
+
+def test_options_override_the_environment_without_changing_it(
+    make_archive, warehouse, tmp_path, capsys
+):
+    """``--sources`` and ``--warehouse`` build the command's settings; os.environ stays."""
+    make_archive({"2026-11-16": {"a.html": "x"}})  # the environment's registry: gazette
+    registry = tmp_path / "other.yaml"
+    registry.write_text(
+        "sources:\n  - id: herald\n    name: Herald\n    kind: archive\n    path: x\n"
+    )
+    elsewhere = tmp_path / "elsewhere"
+    environment = dict(os.environ)
+
+    assert cli.main(["--sources", str(registry), "sources"]) == 0
+    assert capsys.readouterr().out.split() == ["herald"]
+    assert cli.main(["--warehouse", str(elsewhere), "warehouse", "init"]) == 0
+    assert str(elsewhere) in capsys.readouterr().out
+    assert (elsewhere / "attach.sql").exists() and not warehouse.exists()
+
+    assert dict(os.environ) == environment
+    assert cli.main(["sources"]) == 0  # without the options, the environment's settings
+    assert capsys.readouterr().out.split() == ["gazette"]

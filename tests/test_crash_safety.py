@@ -29,7 +29,7 @@ from publisher import Zygote, check_partition, referenced_files
 
 from conftest import STORY, article_html
 from newsflow.config import Settings
-from newsflow.jobs.pipeline import run_partition
+from newsflow.jobs.daily import run_partition
 from newsflow.warehouse import commit
 from newsflow.warehouse.maintenance import maintain
 

@@ -14,7 +14,7 @@ import pendulum
 import pytest
 
 from conftest import DUCKDB_CLI, ROOT, SAMPLE_ARCHIVE
-from newsflow.jobs.pipeline import archive_dates
+from newsflow.jobs.sources import archive_dates
 from newsflow.warehouse import layout, queries
 from newsflow.warehouse.catalog import Lake
 from newsflow.warehouse.views import load_cookbook

@@ -13,7 +13,7 @@ from conftest import STORY, article_html
 from newsflow.acquire.fetchers import DiscoveryFailed
 from newsflow.acquire.warc import read_responses
 from newsflow.config import Settings
-from newsflow.jobs.pipeline import run_partition
+from newsflow.jobs.daily import run_partition
 from newsflow.warehouse import commit, layout, queries
 from webserver import NewsServer, Reply, news_server  # noqa: F401 - fixture
 

@@ -199,7 +199,7 @@ def child_lake(warehouse: Path) -> Lake:
 
 RUN_PARTITION = f"""
 import json, sys
-from newsflow.jobs.pipeline import run_partition
+from newsflow.jobs.daily import run_partition
 result = run_partition(sys.argv[1] if len(sys.argv) > 1 else "gazette", "{DAY}")
 print(json.dumps({{k: result[k] for k in ("pages_in", "articles", "rejects")}}))
 """

@@ -14,8 +14,8 @@ import pytest
 from conftest import ROOT, STORY, article_html
 from newsflow.acquire.readers import ArchiveError, open_archive
 from newsflow.config import Settings
+from newsflow.jobs.daily import run_partition
 from newsflow.jobs.imports import import_partition, plan_import
-from newsflow.jobs.pipeline import run_partition
 from newsflow.warehouse import queries
 from webserver import NewsServer, Reply, news_server  # noqa: F401 - fixture
 

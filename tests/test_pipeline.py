@@ -15,7 +15,8 @@ import pytest
 
 from conftest import ANALYST_HABITS, DUCKDB_CLI, STORY, article_html, hold_catalog_open
 from newsflow.config import Settings
-from newsflow.jobs.pipeline import archive_dates, run_partition, source_ids
+from newsflow.jobs.daily import run_partition
+from newsflow.jobs.sources import archive_dates, registry, source_ids
 from newsflow.warehouse import layout, queries
 
 DAY = "2026-11-16"
@@ -114,6 +115,14 @@ def test_partitions_are_independent(archive, warehouse):
 def test_registry_helpers(archive):
     assert source_ids() == ["gazette"]
     assert archive_dates() == [DAY, "2026-11-17"]
+
+
+def test_the_registry_is_read_once_per_version_of_the_file(archive):
+    settings = Settings.current()
+    assert registry(settings) is registry(settings)  # every step of a run shares one reading
+    path = settings.sources_file
+    path.write_text(path.read_text().replace("Test Gazette", "The Gazette, renamed"))
+    assert registry(settings)["gazette"].name == "The Gazette, renamed"
 
 
 def test_unknown_source_is_a_clear_error(archive, warehouse):

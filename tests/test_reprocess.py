@@ -14,7 +14,8 @@ import pytest
 from conftest import ROOT, STORY, article_html
 from newsflow import cli
 from newsflow.config import Settings
-from newsflow.jobs.pipeline import config_hash, plan_reprocess, reprocess_partition, run_partition
+from newsflow.jobs.daily import config_hash, run_partition
+from newsflow.jobs.reprocess import plan_reprocess, reprocess_partition
 from newsflow.warehouse import layout, queries
 from newsflow.warehouse.catalog import ALIAS
 

@@ -41,7 +41,7 @@ from newsflow.acquire.readers import FolderArchive
 from newsflow.acquire.registry import SourceConfigError
 from newsflow.config import Settings
 from newsflow.jobs import imports
-from newsflow.jobs.pipeline import run_partition
+from newsflow.jobs.daily import run_partition
 from newsflow.warehouse import commit, layout, queries
 from newsflow.warehouse.catalog import Lake
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import MISSING, fields
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,7 @@ def test_readme_documents_every_setting_with_its_default():
     documented = readme_settings()
     assert set(documented) == set(ENVIRONMENT)
     for name, (default, _) in ENVIRONMENT.items():
-        if name == "NEWSFLOW_SOURCES":
-            assert default.endswith(documented[name])
-        elif name == "NEWSFLOW_DUCKDB_EXTENSIONS":  # inside whichever virtualenv runs it
+        if name == "NEWSFLOW_DUCKDB_EXTENSIONS":  # inside whichever virtualenv runs it
             assert documented[name] == "<virtualenv>/duckdb_extensions"
             assert default == str(Path(sys.prefix) / "duckdb_extensions")
         elif default:
@@ -46,7 +45,35 @@ def test_settings_from_env():
 def test_defaults_apply_when_unset():
     settings = Settings.from_env({})
     assert settings.warehouse == Path("data/warehouse").absolute()
-    assert settings.sources_file == ROOT / "include" / "sources.yaml"
+    assert settings.sources_file == Path("include/sources.yaml").absolute()
+    assert settings.user_agent == ENVIRONMENT["NEWSFLOW_USER_AGENT"][0]
+
+
+def test_the_environment_table_is_the_only_source_of_defaults():
+    """No field of Settings has a default of its own that could disagree with the table."""
+    assert all(f.default is MISSING and f.default_factory is MISSING for f in fields(Settings))
+
+
+def test_relative_paths_resolve_where_the_process_runs_not_beside_the_package(
+    tmp_path, monkeypatch
+):
+    """An installed package has no ``include/`` beside it: the deployment's folder counts."""
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.from_env({})
+    assert settings.sources_file == tmp_path / "include" / "sources.yaml"
+    assert settings.warehouse == tmp_path / "data" / "warehouse"
+
+
+def test_current_settings_are_resolved_once_until_the_environment_changes(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSFLOW_WAREHOUSE", str(tmp_path / "a"))
+    first = Settings.current()
+    assert Settings.current() is first  # one resolution, shared by every job
+    assert first.warehouse == tmp_path / "a"
+    monkeypatch.setenv("NEWSFLOW_WAREHOUSE", str(tmp_path / "b"))
+    second = Settings.current()
+    assert second.warehouse == tmp_path / "b"
+    monkeypatch.setenv("NEWSFLOW_TEST_UNRELATED", "x")  # not a setting: nothing to resolve
+    assert Settings.current() is second
 
 
 def test_malformed_model_map_is_a_clear_error():

@@ -22,11 +22,11 @@ from fastapi.testclient import TestClient
 from tiny_warehouse import article, lake_at, publish, replace
 
 from conftest import ROOT
+from newsflow.jobs.runs import dag_run_id, task_run_id
 from newsflow.warehouse import layout
 from newsflow.warehouse.catalog import Lake, SqliteCatalog
 
 sys.path.insert(0, str(ROOT / "plugins"))
-from newsflow_ui import queries
 from newsflow_ui.app import app, require_reader
 
 D1, D2, D3 = "2026-11-16", "2026-11-17", "2026-11-18"
@@ -268,7 +268,24 @@ def test_the_page_reads_the_lake_the_settings_name(tmp_path, monkeypatch, client
     ],
 )
 def test_dag_run_id_is_the_part_before_source_and_try(run_id, source, expected):
-    assert queries.dag_run_id(run_id, source) == expected
+    assert dag_run_id(run_id, source) == expected
+
+
+@pytest.mark.parametrize("source", ["daily-planet", "a__b", "try1"])
+def test_the_run_id_a_task_writes_reads_back_as_its_dag_run(source):
+    """news_daily names its runs with ``task_run_id``; the page reads them with ``dag_run_id``."""
+    assert dag_run_id(task_run_id(SCHEDULED, source, 3), source) == SCHEDULED
+    assert dag_run_id(task_run_id(SCHEDULED, source, 3), "other") is None
+
+
+def test_reading_the_dag_run_back_loads_no_pipeline():
+    """The page links runs in the api-server: ``newsflow.jobs.runs`` must stay light."""
+    code = (
+        "import sys; from newsflow.jobs.runs import dag_run_id; "
+        "print(sorted({'duckdb', 'pyarrow', 'spacy', 'trafilatura'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[-2] == "[]"
 
 
 def test_without_airflow_credentials_nothing_is_served(tiny):

@@ -99,7 +99,7 @@ def newsflow_run(registry: str, warehouse: str, workers: str) -> dict:
     os.environ.update(
         NEWSFLOW_SOURCES=registry, NEWSFLOW_WAREHOUSE=warehouse, NEWSFLOW_WORKERS=workers
     )
-    from newsflow.jobs.pipeline import run_partition
+    from newsflow.jobs.daily import run_partition
 
     started = time.perf_counter()
     result = run_partition(SOURCE, DATE)

@@ -1,4 +1,10 @@
-"""The ``newsflow`` command line: the pipeline's functions, one subcommand each."""
+"""The ``newsflow`` command line: the jobs the DAGs run, and the warehouse's reports.
+
+Each subcommand resolves the settings once (the environment, with
+``--sources`` and ``--warehouse`` over it) and passes them to the
+``newsflow.jobs`` functions the DAGs call too, so a command and a DAG run of
+the same work behave alike.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +15,12 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsflow import __version__
 
-log = logging.getLogger("newsflow")
+if TYPE_CHECKING:
+    from newsflow.config import Settings
 
 SUMMARY_SQL = """
 SELECT r.source, r.date, r.pages_in, r.articles, r.rejects, r.entities, s.snapshot_id
@@ -39,9 +47,7 @@ GROUP BY source ORDER BY source
 """
 
 STATUS_PARTITIONS_SQL = """
-WITH latest AS (
-    SELECT * FROM latest_runs
-), checks AS (
+WITH checks AS (
     SELECT source, date,
            CASE WHEN bool_or(status = 'fail') THEN 'fail'
                 WHEN bool_or(status = 'warn') THEN 'warn' ELSE 'pass' END AS quality,
@@ -51,22 +57,22 @@ WITH latest AS (
 SELECT l.source, l.date, l.pages_in, l.articles, l.rejects, l.entities,
        coalesce(c.quality, '-') AS quality, coalesce(c.flagged, '') AS flagged,
        strftime(l.finished_at, '%Y-%m-%d %H:%M') AS finished, l.run_id
-FROM latest l LEFT JOIN checks c USING (source, date)
-WHERE l.date > (SELECT max(date) FROM latest) - ?::INTEGER
+FROM latest_runs l LEFT JOIN checks c USING (source, date)
+WHERE l.date > (SELECT max(date) FROM latest_runs) - ?::INTEGER
 ORDER BY l.date DESC, l.source
 """
 
 
-def _cmd_extract(args: argparse.Namespace) -> int:
-    from newsflow.config import Settings
+def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     from newsflow.text.extract import PageRejected, extract_page
 
-    budget = Settings.from_env().page_time_budget
     failures = 0
     for path in args.paths:
         record: dict[str, object] = {"path": str(path)}
         try:
-            extracted = extract_page(Path(path).read_bytes(), mode=args.mode, budget=budget)
+            extracted = extract_page(
+                Path(path).read_bytes(), mode=args.mode, budget=settings.page_time_budget
+            )
         except (OSError, PageRejected) as e:
             failures += 1
             record.update(text=None, error=str(e))
@@ -83,10 +89,10 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from newsflow.jobs.pipeline import run_partition
+def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from newsflow.jobs.daily import run_partition
 
-    result = run_partition(args.source, args.date, refetch=args.refetch)
+    result = run_partition(args.source, args.date, refetch=args.refetch, settings=settings)
     print(
         f"{result['source']} {result['date']}: pages_in={result['pages_in']} "
         f"articles={result['articles']} rejects={result['rejects']} "
@@ -96,14 +102,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_import_archive(args: argparse.Namespace) -> int:
+def _cmd_import_archive(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from newsflow.jobs.imports import import_partition, plan_import
-    from newsflow.jobs.pipeline import cluster_stories, refresh_catalog
+    from newsflow.jobs.imports import import_date, plan_import
+    from newsflow.jobs.upkeep import refresh_catalog
 
     progress = sys.stderr.isatty()
-    plan = plan_import(args.path, args.source, progress=progress)
+    plan = plan_import(args.path, args.source, progress=progress, settings=settings)
     print(
         f"{plan['path']}: {plan['records']} pages over "
         f"{len(plan['dates']) + len(plan['already_imported'])} dates "
@@ -112,64 +118,77 @@ def _cmd_import_archive(args: argparse.Namespace) -> int:
     )
     print(f"{'date':10}  {'new':>5}  {'held':>5}  {'articles':>8}  {'rejects':>7}")
     for date in tqdm(plan["dates"], desc="partitions", unit=" days", disable=not progress):
-        result = import_partition(plan, date)
-        cluster_stories(date)
+        result = import_date(plan, date, settings=settings)
         print(
             f"{date:10}  {result['imported']:5d}  {result['already_held']:5d}  "
             f"{result['articles']:8d}  {result['rejects']:7d}"
         )
-    refresh_catalog()
+    refresh_catalog(settings=settings)
     return 0
 
 
-def _cmd_reprocess(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from newsflow.jobs.pipeline import (
-        cluster_stories,
-        plan_reprocess,
-        refresh_catalog,
-        reprocess_partition,
-    )
+def _cmd_reprocess(args: argparse.Namespace, settings: Settings) -> int:
+    from newsflow.jobs.reprocess import plan_reprocess
 
     todo = plan_reprocess(
-        source_id=args.source, since=args.since, until=args.until, force=args.force
+        source_id=args.source,
+        since=args.since,
+        until=args.until,
+        force=args.force,
+        settings=settings,
     )
     print(f"{len(todo)} partitions made by other versions than the current ones")
-    quiet = not sys.stderr.isatty()
     if args.dry_run:
-        from newsflow.jobs.pipeline import preview_reprocess
-
-        print(f"{'source':20}  {'date':10}  articles  before -> after  entities  before -> after")
-        for item in tqdm(todo, desc="previewing", unit=" partitions", disable=quiet):
-            diff = preview_reprocess(item["source"], item["date"])
-            print(
-                f"{item['source']:20}  {item['date']:10}  "
-                f"articles {diff['articles_before']:6d} -> {diff['articles_after']:<6d} "
-                f"(changed {diff['articles_changed']}, new {diff['articles_added']}, "
-                f"gone {diff['articles_removed']})  "
-                f"entities {diff['entities_before']:6d} -> {diff['entities_after']:<6d}"
-            )
-        return 0
-    for item in tqdm(todo, desc="reprocessing", unit=" partitions", disable=quiet):
-        result = reprocess_partition(item["source"], item["date"])
-        print(
-            f"{item['source']} {item['date']}: articles={result['articles']} "
-            f"rejects={result['rejects']} entities={result['entities']}"
-        )
-    for date in sorted({item["date"] for item in todo}):
-        cluster_stories(date)
-    refresh_catalog()
+        _preview(todo, settings)
+    else:
+        _reprocess(todo, settings)
     return 0
 
 
-def _cmd_sources(args: argparse.Namespace) -> int:
-    from newsflow.jobs.pipeline import archive_dates, source_ids
+def _preview(todo: list[dict], settings: Settings) -> None:
+    from tqdm import tqdm
+
+    from newsflow.jobs.reprocess import preview_reprocess
+
+    quiet = not sys.stderr.isatty()
+    print(f"{'source':20}  {'date':10}  articles  before -> after  entities  before -> after")
+    for item in tqdm(todo, desc="previewing", unit=" partitions", disable=quiet):
+        diff = preview_reprocess(item["source"], item["date"], settings=settings)
+        print(
+            f"{item['source']:20}  {item['date']:10}  "
+            f"articles {diff['articles_before']:6d} -> {diff['articles_after']:<6d} "
+            f"(changed {diff['articles_changed']}, new {diff['articles_added']}, "
+            f"gone {diff['articles_removed']})  "
+            f"entities {diff['entities_before']:6d} -> {diff['entities_after']:<6d}"
+        )
+
+
+def _reprocess(todo: list[dict], settings: Settings) -> None:
+    from tqdm import tqdm
+
+    from newsflow.jobs.reprocess import cluster_reprocessed, reprocess
+    from newsflow.jobs.upkeep import refresh_catalog
+
+    quiet = not sys.stderr.isatty()
+    done = []
+    for item in tqdm(todo, desc="reprocessing", unit=" partitions", disable=quiet):
+        result = reprocess(item, settings=settings)
+        done.append(result)
+        print(
+            f"{result['source']} {result['date']}: articles={result['articles']} "
+            f"rejects={result['rejects']} entities={result['entities']}"
+        )
+    cluster_reprocessed(done, settings=settings)
+    refresh_catalog(settings=settings)
+
+
+def _cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    from newsflow.jobs.sources import archive_dates, source_ids
 
     if args.dates:
-        print("\n".join(archive_dates()))
+        print("\n".join(archive_dates(settings=settings)))
     else:
-        print("\n".join(source_ids()))
+        print("\n".join(source_ids(settings=settings)))
     return 0
 
 
@@ -184,11 +203,9 @@ def _print_table(cursor) -> None:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
 
 
-def _cmd_summary(args: argparse.Namespace) -> int:
-    from newsflow.config import Settings
+def _cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
     from newsflow.warehouse import layout, queries
 
-    settings = Settings.from_env()
     with queries.analyst(settings.lake()) as con:
         print(f"Warehouse {settings.warehouse}: latest run per partition")
         _print_table(con.execute(SUMMARY_SQL))
@@ -201,11 +218,9 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_status(args: argparse.Namespace) -> int:
-    from newsflow.config import Settings
+def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from newsflow.warehouse import queries
 
-    settings = Settings.from_env()
     with queries.analyst(settings.lake()) as con:
         print(f"Warehouse {settings.warehouse}")
         _print_table(con.execute(STATUS_SOURCES_SQL))
@@ -214,10 +229,9 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_query(args: argparse.Namespace) -> int:
+def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     import duckdb
 
-    from newsflow.config import Settings
     from newsflow.warehouse import queries
 
     try:
@@ -225,7 +239,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
     except queries.NotReadOnly as e:
         print(f"newsflow query: {e}", file=sys.stderr)
         return 2
-    with queries.analyst(Settings.from_env().lake(), at=args.at) as con:
+    with queries.analyst(settings.lake(), at=args.at) as con:
         for statement in statements:
             try:
                 _print_table(con.execute(statement))
@@ -235,11 +249,10 @@ def _cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_warehouse_migrate(args: argparse.Namespace) -> int:
-    from newsflow.config import Settings
+def _cmd_warehouse_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from newsflow.warehouse.migrate import migrate
 
-    report = migrate(Settings.from_env().lake())
+    report = migrate(settings.lake())
     print(
         f"migrated {report.partitions} partitions, verified row for row: "
         + ", ".join(f"{table}={rows}" for table, rows in report.rows.items())
@@ -249,19 +262,18 @@ def _cmd_warehouse_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_warehouse_init(args: argparse.Namespace) -> int:
-    from newsflow.config import Settings
-    from newsflow.jobs.pipeline import refresh_catalog
+def _cmd_warehouse_init(args: argparse.Namespace, settings: Settings) -> int:
+    from newsflow.jobs.upkeep import refresh_catalog
 
-    refresh_catalog()
-    print(f"the lake's tables and views are in place: {Settings.from_env().warehouse}")
+    refresh_catalog(settings=settings)
+    print(f"the lake's tables and views are in place: {settings.warehouse}")
     return 0
 
 
-def _cmd_warehouse_maintain(args: argparse.Namespace) -> int:
-    from newsflow.jobs.pipeline import maintain_warehouse
+def _cmd_warehouse_maintain(args: argparse.Namespace, settings: Settings) -> int:
+    from newsflow.jobs.upkeep import maintain_warehouse
 
-    report = maintain_warehouse()
+    report = maintain_warehouse(settings=settings)
     print(" ".join(f"{key}={value}" for key, value in report.items()))
     return 0
 
@@ -343,6 +355,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def settings_for(args: argparse.Namespace) -> Settings:
+    """The process's settings, with ``--sources`` and ``--warehouse`` over the environment's.
+
+    The options build the settings the commands pass down; the environment
+    itself is left alone (nothing else in the process reads it behind them).
+    """
+    from newsflow.config import Settings
+
+    given = {"NEWSFLOW_SOURCES": args.sources, "NEWSFLOW_WAREHOUSE": args.warehouse}
+    overrides = {name: value for name, value in given.items() if value}
+    if not overrides:
+        return Settings.current()
+    return Settings.from_env({**os.environ, **overrides})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -350,14 +377,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    if args.sources:
-        os.environ["NEWSFLOW_SOURCES"] = args.sources
-    if args.warehouse:
-        os.environ["NEWSFLOW_WAREHOUSE"] = args.warehouse
     from newsflow.warehouse.catalog import ExtensionMissing
 
     try:
-        return args.func(args)
+        return args.func(args, settings_for(args))
     except (ExtensionMissing, FileNotFoundError) as e:
         print(f"newsflow {args.command}: {e}", file=sys.stderr)
         return 1

