@@ -114,7 +114,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _stale_partitioning(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The tables whose partitioning is not :data:`FILE_PARTITIONING`."""
+    """The tables whose partitioning is not their :data:`FILE_PARTITIONING`."""
     meta = f"__ducklake_metadata_{ALIAS}"
     keys = dict(
         con.execute(
@@ -135,7 +135,7 @@ def _stale_partitioning(con: duckdb.DuckDBPyConnection) -> list[str]:
             """
         ).fetchall()
     )
-    return [table for table in SCHEMAS if tuple(keys.get(table, ())) != FILE_PARTITIONING]
+    return [table for table in SCHEMAS if tuple(keys.get(table, ())) != FILE_PARTITIONING[table]]
 
 
 @contextlib.contextmanager
