@@ -200,7 +200,7 @@ REVIEWED = {
     (SCHEMA, "create_table_sql", "table"),
     (SCHEMA, "create_table_sql", "', '.join(columns)"),
     (SCHEMA, "partition_sql", "table"),
-    (SCHEMA, "partition_sql", "', '.join(FILE_PARTITIONING)"),
+    (SCHEMA, "partition_sql", "', '.join(FILE_PARTITIONING[table])"),
     (VIEWS, "<module>", "NAME_LABELS_SQL"),
     (VIEWS, "<module>", "ALIAS"),
     (VIEWS, "analyst_view_statements", "name"),

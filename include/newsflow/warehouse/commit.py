@@ -114,7 +114,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _stale_partitioning(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The tables whose partitioning is not :data:`FILE_PARTITIONING`."""
+    """The tables whose partitioning is not their :data:`FILE_PARTITIONING`."""
     meta = f"__ducklake_metadata_{ALIAS}"
     keys = dict(
         con.execute(
@@ -135,7 +135,7 @@ def _stale_partitioning(con: duckdb.DuckDBPyConnection) -> list[str]:
             """
         ).fetchall()
     )
-    return [table for table in SCHEMAS if tuple(keys.get(table, ())) != FILE_PARTITIONING]
+    return [table for table in SCHEMAS if tuple(keys.get(table, ())) != FILE_PARTITIONING[table]]
 
 
 @contextlib.contextmanager
@@ -206,12 +206,28 @@ class PartitionWriter:
 
 
 def _replace_rows(
-    con: duckdb.DuckDBPyConnection, table: str, source: str, date: dt.date, relation: str
+    con: duckdb.DuckDBPyConnection, relations: Mapping[str, str], source: str, date: dt.date
 ) -> None:
-    """Delete the partition of ``table`` and insert ``relation``'s rows in its place."""
+    """Replace the partition of each table in ``relations`` with that relation's rows.
+
+    Only the tables that hold rows of the partition get a ``DELETE``: a
+    DuckLake delete reads the catalog's file list twice even when it deletes
+    nothing, and the read costs in proportion to the whole catalog (see
+    ``schema``). One probe of all the tables reads it once each, so a
+    partition's first publish, the daily case, only inserts. The caller holds
+    the partition lock, so what the probe saw holds until the commit.
+    """
     where = {"source": source, "date": date}
-    con.execute(f"DELETE FROM {table} WHERE source = $source AND date = $date", where)
-    _insert_rows(con, table, source, date, relation)
+    probe = " UNION ALL ".join(
+        f"SELECT '{table}' FROM (SELECT 1 FROM {table}"
+        " WHERE source = $source AND date = $date LIMIT 1)"
+        for table in relations
+    )
+    present = {table for (table,) in con.execute(probe, where).fetchall()}
+    for table, relation in relations.items():
+        if table in present:
+            con.execute(f"DELETE FROM {table} WHERE source = $source AND date = $date", where)
+        _insert_rows(con, table, source, date, relation)
 
 
 def _insert_rows(
@@ -248,8 +264,8 @@ def publish_partition(
     started = time.perf_counter()
 
     def publish(con: duckdb.DuckDBPyConnection) -> None:
-        for table in REPLACED_TABLES:
-            _replace_rows(con, table, source, date, _parquet(staging / f"{table}.parquet"))
+        staged = {table: _parquet(staging / f"{table}.parquet") for table in REPLACED_TABLES}
+        _replace_rows(con, staged, source, date)
         seconds = round(time.perf_counter() - started, 3)
         finished = {"seconds_publish": seconds, "finished_at": dt.datetime.now(dt.UTC)}
         con.register("run_row", as_table("runs", [{**run_row, **finished}]))
@@ -278,7 +294,7 @@ def replace_partition(
 
     def replace(con: duckdb.DuckDBPyConnection) -> None:
         con.register("incoming", data)
-        _replace_rows(con, table, source, date, "incoming")
+        _replace_rows(con, {table: "incoming"}, source, date)
         _commit_message(con, f"replace {table} {source}/{date}", source=source, date=date)
 
     with lake.catalog.partition_lock(lake.root, source, date), writer(lake) as con:

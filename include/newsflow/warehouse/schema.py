@@ -10,7 +10,8 @@ catalog's file list and column statistics, and with the SQLite catalog that
 read scans them whole (the sqlite scanner pushes no filter down), so its cost
 grows with the number of files. Day files stay one per partition for ever;
 maintenance merges a month's day files into one, so the files, and with them
-every query's catalog read, grow with months of data, not with partitions.
+every query's catalog read, grow with months of data, not with partitions
+(``runs``, one row per publish, by year alone: :data:`FILE_PARTITIONING`).
 
 The schemas below are the columns the pipeline writes; ``source`` and
 ``date`` are added by the commit, from the partition.
@@ -21,7 +22,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 #: How the data files are laid out (see the module docstring).
-FILE_PARTITIONING = ("source", "year(date)", "month(date)")
+BY_SOURCE_AND_MONTH = ("source", "year(date)", "month(date)")
 
 SCHEMAS: dict[str, pa.Schema] = {
     "articles": pa.schema(
@@ -133,6 +134,16 @@ _DUCKDB_TYPES = {
 }
 
 
+#: Each table's file partitioning. ``runs`` is partitioned by year alone: it gets
+#: one row per publish, is only ever appended to, and has 28 columns, each a row
+#: of statistics per file in the catalog that every query scans; by source and
+#: month its files would hold some 30 rows each, by year one file holds them all.
+FILE_PARTITIONING: dict[str, tuple[str, ...]] = {
+    **{table: BY_SOURCE_AND_MONTH for table in SCHEMAS},
+    "runs": ("year(date)",),
+}
+
+
 def create_table_sql(table: str) -> str:
     """``CREATE TABLE`` for ``table``: its columns, then ``source`` and ``date``."""
     columns = [f"{f.name} {_DUCKDB_TYPES[f.type]}" for f in SCHEMAS[table]]
@@ -141,7 +152,7 @@ def create_table_sql(table: str) -> str:
 
 
 def partition_sql(table: str) -> str:
-    return f"ALTER TABLE {table} SET PARTITIONED BY ({', '.join(FILE_PARTITIONING)})"
+    return f"ALTER TABLE {table} SET PARTITIONED BY ({', '.join(FILE_PARTITIONING[table])})"
 
 
 def as_table(table: str, rows: pa.Table | list[dict]) -> pa.Table:
