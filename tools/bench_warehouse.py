@@ -85,6 +85,8 @@ SIZES = (200, 1000, 4000)
 QUICK_SIZES = (20, 100, 400)
 #: Publishes whose median stands for a stage's publish cost.
 PUBLISH_WINDOW = 100
+#: Days of snapshots a deployment keeps: NEWSFLOW_SNAPSHOT_DAYS's default.
+SNAPSHOT_DAYS = Settings.from_env({}).snapshot_days
 GOALS = {
     "selective_growth": 2.0,
     "floor_ratio": 25.0,
@@ -344,7 +346,7 @@ class Upkeep:
     handed to ``maintain`` is the wall-clock moment that day ended.
     """
 
-    def __init__(self, lake: Lake, keep_days: float = Settings.snapshot_days) -> None:
+    def __init__(self, lake: Lake, keep_days: float = SNAPSHOT_DAYS) -> None:
         self.lake = lake
         self.keep_days = int(keep_days)
         self.day_ends: list[float] = []
@@ -865,7 +867,7 @@ def report(
     if args.upkeep:
         print(
             "maintenance: maintain() after each simulated day, snapshots kept for the last"
-            f" {Settings.snapshot_days:g} days, as the news_warehouse_maintenance DAG runs it"
+            f" {SNAPSHOT_DAYS:g} days, as the news_warehouse_maintenance DAG runs it"
         )
     else:
         print(
