@@ -191,6 +191,43 @@ def test_published_date_comes_from_the_most_explicit_place(html, url, expected):
     assert (published.isoformat() if published else None, source) == expected
 
 
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        # an XHTML page's declaration does not hide its meta tags
+        (
+            '<?xml version="1.0" encoding="utf-8"?>'
+            + page_with_dates('<meta name="pubdate" content="2026-11-15">'),
+            ("2026-11-15", "html_meta"),
+        ),
+        # JSON-LD deep in the body
+        (
+            page_with_dates(
+                body='<div><section><script type="application/ld+json">'
+                '{"datePublished": "2026-11-14"}</script></section></div>'
+            ),
+            ("2026-11-14", "json_ld"),
+        ),
+        # an element's text as the DOM reads it: markup and comments split it
+        (
+            page_with_dates(body='<p itemprop="datePublished">2026-<b>11</b>-<!-- x -->13</p>'),
+            ("2026-11-13", "html_meta"),
+        ),
+        # a <time> inside a dateless itemprop element is still a <time>
+        (
+            page_with_dates(
+                body='<div itemprop="datePublished">Monday <time datetime="2026-11-12">'
+                "12 Nov</time></div>"
+            ),
+            ("2026-11-12", "html_time"),
+        ),
+    ],
+)
+def test_date_elements_are_found_wherever_the_page_puts_them(html, expected):
+    published, source = published_date(html, url=None, fallback=None)
+    assert (published.isoformat() if published else None, source) == expected
+
+
 def test_broken_json_ld_and_impossible_dates_are_skipped():
     html = page_with_dates(
         '<script type="application/ld+json">{not json</script>'
@@ -199,6 +236,10 @@ def test_broken_json_ld_and_impossible_dates_are_skipped():
     published, source = published_date(html, url=None, fallback="2020-01-01")
     assert (published.isoformat(), source) == ("2026-11-10", "html_meta")
     assert published_date("<p>x</p>", url=None, fallback="2020-01-01")[1] == "htmldate"
+    assert published_date("", url="https://g.example/2026/11/11/x", fallback=None) == (
+        dt.date(2026, 11, 11),
+        "url",
+    )
     assert url_date("https://g.example/2026/02/30/x") is None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsflow.acquire.urls import InvalidURL, canonical_from_html, canonicalize, remove_dot_segments
+from newsflow.acquire.urls import InvalidURL, canonicalize, remove_dot_segments
 
 
 @pytest.mark.parametrize(
@@ -80,50 +80,3 @@ def test_remove_dot_segments_rfc_examples() -> None:
     assert remove_dot_segments("/a/b/c/./../../g") == "/a/g"
     assert remove_dot_segments("mid/content=5/../6") == "mid/6"
     assert remove_dot_segments("/a/b/.") == "/a/b/"
-
-
-def test_canonical_from_link_rel_resolved_and_canonicalised() -> None:
-    html = '<html><head><link rel="Canonical" href="/2026/story?utm_source=rss#x"></head></html>'
-    assert canonical_from_html(html, "http://ex.com/amp/story") == "http://ex.com/2026/story"
-
-
-def test_link_rel_wins_over_og_url() -> None:
-    html = (
-        '<html><head><meta property="og:url" content="https://ex.com/og">'
-        '<link rel="alternate canonical" href="https://ex.com/link"></head></html>'
-    )
-    assert canonical_from_html(html, "https://ex.com/") == "https://ex.com/link"
-
-
-def test_og_url_fallback_and_base_href() -> None:
-    html = (
-        '<html><head><base href="https://cdn.ex.com/news/">'
-        '<meta property="og:url" content="story-1"></head><body></body></html>'
-    )
-    assert canonical_from_html(html, "https://ex.com/x") == "https://cdn.ex.com/news/story-1"
-
-
-def test_canonical_must_be_http() -> None:
-    html = (
-        '<html><head><link rel="canonical" href="javascript:alert(1)">'
-        '<meta property="og:url" content="https://ex.com/real"></head></html>'
-    )
-    assert canonical_from_html(html, "https://ex.com/") == "https://ex.com/real"
-    only_bad = '<html><head><link rel="canonical" href="data:text/html,hi"></head></html>'
-    assert canonical_from_html(only_bad, "https://ex.com/") is None
-
-
-@pytest.mark.parametrize(
-    "html",
-    ["", "<html><head><title>No canonical</title></head></html>", "<p>plain</p>"],
-)
-def test_no_canonical(html: str) -> None:
-    assert canonical_from_html(html, "https://ex.com/") is None
-
-
-def test_canonical_from_bytes_with_xml_declaration() -> None:
-    html = (
-        b'<?xml version="1.0" encoding="utf-8"?>'
-        b'<html><head><link rel="canonical" href="/z"></head></html>'
-    )
-    assert canonical_from_html(html, "http://ex.com/a") == "http://ex.com/z"

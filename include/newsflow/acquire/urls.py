@@ -15,11 +15,9 @@ Everything here is pure: no network, no state.
 from __future__ import annotations
 
 import re
-from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import idna
-from lxml import etree
-from lxml import html as lxml_html
 
 #: Query parameters that identify the reader or the campaign, not the page.
 TRACKING_PARAMS = frozenset(
@@ -165,50 +163,6 @@ def remove_dot_segments(path: str) -> str:
         else:
             output.append(segment)
     return "/".join(output)
-
-
-def canonical_from_html(html: str | bytes, base_url: str) -> str | None:
-    """The page's declared canonical URL, canonicalised, or None.
-
-    ``<link rel="canonical">`` wins over ``<meta property="og:url">``; both are
-    resolved against ``<base href>`` if the page has one, else ``base_url``.
-    Only http(s) results are accepted: a ``javascript:`` or ``data:`` canonical
-    is ignored rather than trusted.
-    """
-    try:
-        tree = lxml_html.fromstring(html)
-    except (etree.ParserError, ValueError):
-        return None
-    base = _document_base(tree, base_url)
-    candidates = [
-        *(
-            link.get("href", "")
-            for link in tree.iter("link")
-            if "canonical" in (link.get("rel") or "").lower().split()
-        ),
-        *(
-            meta.get("content", "")
-            for meta in tree.iter("meta")
-            if (meta.get("property") or "").strip().lower() == "og:url"
-        ),
-    ]
-    for candidate in candidates:
-        if candidate.strip():
-            try:
-                return canonicalize(urljoin(base, candidate.strip()))
-            except InvalidURL:
-                continue
-    return None
-
-
-def _document_base(tree: lxml_html.HtmlElement, base_url: str) -> str:
-    for base in tree.iter("base"):
-        href = (base.get("href") or "").strip()
-        if href:
-            resolved = urljoin(base_url, href)
-            if urlsplit(resolved).scheme.lower() in WEB_SCHEMES:
-                return resolved
-    return base_url
 
 
 def _canonical_host(parts: SplitResult, url: str) -> str:

@@ -23,8 +23,8 @@ import json
 import re
 from collections.abc import Iterator
 
-from lxml import html as lxml_html
-from lxml.etree import ParserError
+from bs4 import BeautifulSoup, ParserRejectedMarkup, SoupStrainer
+from bs4.element import NavigableString, PreformattedString, Tag
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from newsflow.text.dates import iso_date, url_date
@@ -58,6 +58,76 @@ _META_DATE_KEYS = frozenset(
 )
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
+#: The elements that state a date, one query each: the finders search with
+#: them, and the parser builds only what one of them matches.
+_JSON_LD = SoupStrainer("script", {"type": "application/ld+json"})
+_META = SoupStrainer("meta", {"content": True})
+_ITEMPROP = SoupStrainer(attrs={"itemprop": "datePublished"})
+_TIME = SoupStrainer("time", {"datetime": True})
+
+
+class _DateElements(SoupStrainer):
+    """Builds only the elements (with all they contain) one of the queries matches.
+
+    A page's full tree in Python costs more than the rest of the date search;
+    the few elements that can state a date are all the finders read, and an
+    element kept whole keeps the text of its descendants. Every query asks for
+    an attribute, so a tag with none of theirs (most tags) is turned down
+    before the queries' own, slower matching runs.
+    """
+
+    def __init__(self, *queries: SoupStrainer) -> None:
+        if not all(query.attribute_rules for query in queries):
+            raise ValueError("every query must ask for an attribute")
+        super().__init__()
+        self.queries = queries
+        self.attributes = frozenset().union(*(query.attribute_rules for query in queries))
+
+    def allow_tag_creation(
+        self, nsprefix: str | None, name: str, attrs: dict[str, str] | None
+    ) -> bool:
+        if not attrs or self.attributes.isdisjoint(attrs):
+            return False
+        return any(query.allow_tag_creation(nsprefix, name, attrs) for query in self.queries)
+
+    def allow_string_creation(self, string: str) -> bool:
+        return False  # text outside the kept elements
+
+
+_DATE_ELEMENTS = _DateElements(_JSON_LD, _META, _ITEMPROP, _TIME)
+
+
+def _parse(html: str) -> BeautifulSoup | None:
+    """The page's date elements, or None if the parser rejects the page.
+
+    A leading XML declaration is dropped: the page is read as HTML whatever it
+    declares (bs4 would warn that it looks like XML). A lone surrogate, which
+    no decoded page holds, makes bs4's retry as UTF-8 bytes fail. Attributes
+    stay plain strings as the page wrote them (``class``-like ones unsplit).
+    """
+    try:
+        return BeautifulSoup(
+            _XML_DECLARATION.sub("", html, count=1),
+            "lxml",
+            parse_only=_DATE_ELEMENTS,
+            multi_valued_attributes=None,
+        )
+    except (ParserRejectedMarkup, UnicodeEncodeError):
+        return None
+
+
+def _text_content(element: Tag) -> str:
+    """The element's text as the DOM's ``textContent`` has it.
+
+    Script text counts, comments and processing instructions do not (bs4's
+    ``get_text`` would drop script text too).
+    """
+    return "".join(
+        node
+        for node in element.descendants
+        if isinstance(node, NavigableString) and not isinstance(node, PreformattedString)
+    )
+
 
 def _json_ld_objects(node: object) -> Iterator[dict]:
     """Every JSON object in a JSON-LD document, ``@graph`` members included."""
@@ -71,10 +141,10 @@ def _json_ld_objects(node: object) -> Iterator[dict]:
                 yield from _json_ld_objects(value)
 
 
-def _from_json_ld(tree: lxml_html.HtmlElement) -> dt.date | None:
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
+def _from_json_ld(soup: BeautifulSoup) -> dt.date | None:
+    for script in soup.find_all(_JSON_LD):
         try:
-            document = json.loads(script.text_content() or "null")
+            document = json.loads(_text_content(script) or "null")
         except json.JSONDecodeError:
             continue
         for obj in _json_ld_objects(document):
@@ -84,22 +154,22 @@ def _from_json_ld(tree: lxml_html.HtmlElement) -> dt.date | None:
     return None
 
 
-def _from_meta(tree: lxml_html.HtmlElement) -> dt.date | None:
-    for meta in tree.xpath("//meta[@content]"):
+def _from_meta(soup: BeautifulSoup) -> dt.date | None:
+    for meta in soup.find_all(_META):
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
         if key in _META_DATE_KEYS:
             date = iso_date(meta.get("content"))
             if date:
                 return date
-    for node in tree.xpath('//*[@itemprop="datePublished"]'):
-        date = iso_date(node.get("datetime") or node.get("content") or node.text_content())
+    for node in soup.find_all(_ITEMPROP):
+        date = iso_date(node.get("datetime") or node.get("content") or _text_content(node))
         if date:
             return date
     return None
 
 
-def _from_time_element(tree: lxml_html.HtmlElement) -> dt.date | None:
-    for node in tree.xpath("//time[@datetime]"):
+def _from_time_element(soup: BeautifulSoup) -> dt.date | None:
+    for node in soup.find_all(_TIME):
         date = iso_date(node.get("datetime"))
         if date:
             return date
@@ -110,17 +180,14 @@ def published_date(
     html: str, *, url: str | None, fallback: str | None
 ) -> tuple[dt.date | None, str | None]:
     """The publication date and where it came from (see the module docstring)."""
-    try:
-        tree = lxml_html.fromstring(_XML_DECLARATION.sub("", html, count=1))
-    except (ParserError, ValueError):
-        tree = None
-    if tree is not None:
+    soup = _parse(html)
+    if soup is not None:
         for source, finder in (
             ("json_ld", _from_json_ld),
             ("html_meta", _from_meta),
             ("html_time", _from_time_element),
         ):
-            date = finder(tree)
+            date = finder(soup)
             if date:
                 return date, source
     if date := url_date(url):
