@@ -377,6 +377,15 @@ def test_date_stamps_in_the_usual_spellings_give_the_date(stamp, expected) -> No
     assert stamp not in result.text
 
 
+@pytest.mark.parametrize("stamp", ["Published \u017feptember 5, 2020", "Published 5 \u017fep 2020"])
+def test_a_month_spelled_with_a_long_s_gives_the_date(stamp) -> None:
+    """The patterns match case-insensitively, so a long s (U+017F) matches "s";
+    the month lookup folds the same way instead of raising ``KeyError``."""
+    result = clean_text_page("\n".join([TITLE, stamp, *ARTICLE[1:]]))
+    assert result.published == dt.date(2020, 9, 5)
+    assert _paragraphs(result) == ARTICLE[1:]
+
+
 def test_byline_glued_to_date_gives_author_and_date() -> None:
     raw = "\n".join([TITLE, "By Jane DoeNovember 18, 2026", *ARTICLE[1:]])
     result = clean_text_page(raw)

@@ -63,12 +63,17 @@ TEXT_DATES: tuple[re.Pattern[str], ...] = (
 
 def to_date(match: re.Match[str]) -> dt.date | None:
     """The date a match of the patterns above spells; None for an impossible
-    one ("31 February", month 13), which the pattern alone cannot rule out."""
+    one ("31 February", month 13), which the pattern alone cannot rule out.
+
+    Month names are looked up case-folded: the patterns match case-insensitively,
+    which folds more than ``lower()`` does ("september" written with a long s,
+    U+017F, matches), so a ``lower()`` lookup raised ``KeyError`` on such a page.
+    """
     parts = match.groupdict()
     try:
-        month = MONTHS[parts["mon"].lower()] if parts.get("mon") else int(parts["m"])
+        month = MONTHS[parts["mon"].casefold()] if parts.get("mon") else int(parts["m"])
         return dt.date(int(parts["y"]), month, int(parts["d"]))
-    except ValueError:
+    except (KeyError, ValueError):
         return None
 
 
