@@ -104,11 +104,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         in_transaction(con, create, what=f"create tables {missing}")
     if relayout := _stale_partitioning(con):
         # a lake written with an earlier layout: new files follow the current one
-        in_transaction(
-            con,
-            lambda con: [con.execute(partition_sql(table)) for table in relayout],
-            what=f"partitioning of {relayout}",
-        )
+        def repartition(con: duckdb.DuckDBPyConnection) -> None:
+            for table in relayout:
+                con.execute(partition_sql(table))
+
+        in_transaction(con, repartition, what=f"partitioning of {relayout}")
     if stale := stale_views(con):
         in_transaction(con, lambda con: create_views(con, stale), what=f"views {sorted(stale)}")
 
