@@ -7,7 +7,8 @@ VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 AIRFLOW_DB := $(CURDIR)/.airflow/airflow.db
-FETCH_POOL := newsflow_fetch
+# The Airflow pools news_daily's tasks run in (fetch, enrich): one file for every deployment.
+POOLS := $(CURDIR)/include/pools.json
 
 export PATH := $(BIN):$(PATH)
 export AIRFLOW_HOME ?= $(CURDIR)/.airflow
@@ -34,12 +35,16 @@ $(INSTALLED): requirements.txt constraints.txt pyproject.toml
 $(AIRFLOW_DB): $(INSTALLED)
 	mkdir -p $(AIRFLOW_HOME)
 	airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/db-migrate.log; exit 1)
-	airflow pools set $(FETCH_POOL) 4 "news_daily fetch tasks: sources crawling at once" > /dev/null
+	touch $@
+
+# Re-imported whenever pools.json changes, into an Airflow home made before it did.
+$(AIRFLOW_HOME)/.pools: $(POOLS) $(AIRFLOW_DB)
+	airflow pools import $(POOLS) > $(AIRFLOW_HOME)/pools.log 2>&1 || (cat $(AIRFLOW_HOME)/pools.log; exit 1)
 	touch $@
 
 # One DAG run per archive date. A manual run's data interval is the last
 # whole day before its logical date, so partition D is the run at D+1 00:00.
-run: $(AIRFLOW_DB)
+run: $(AIRFLOW_HOME)/.pools
 	@for day in $$(newsflow sources --dates); do \
 	  next=$$(date -u -d "$$day + 1 day" +%Y-%m-%d); \
 	  echo "== news_daily for partition $$day (airflow dags test news_daily $$next)"; \

@@ -14,6 +14,10 @@ from airflow.sdk import Asset, get_current_context, task
 #: What every DAG that writes the warehouse emits; news_warehouse_maintenance runs on it.
 WAREHOUSE = Asset("newsflow://warehouse/articles")
 
+#: The Celery queue of the tasks that run spaCy: the workers that serve it hold a
+#: model each (``airflow celery worker --queues nlp``); the others serve ``default``.
+NLP_QUEUE = "nlp"
+
 #: Retries with exponential backoff from 30 seconds; a DAG adds or overrides keys.
 DEFAULT_ARGS = {
     "owner": "newsflow",

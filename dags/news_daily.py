@@ -11,12 +11,16 @@ transaction per partition.
 * **Partition date** = the run's data interval start (daily intervals from
   `CronDataIntervalTimetable`), never `now()`: a backfill over a date range
   yields exactly those partitions.
-* **One mapped task group per source** (`fetch` -> `stage` -> `publish`): a
-  failing source does not stop the others; its tasks retry with exponential
-  backoff. `fetch` is the only task that touches the network (web sources:
-  feeds, sitemaps, URL lists); it runs in the `newsflow_fetch` pool, which
-  caps how many sources crawl at once, and keeps every response in the raw
-  archive (WARC) that `stage` reads. For archive sources it is a no-op.
+* **One mapped task group per source** (`fetch` -> `extract` -> `enrich` ->
+  `publish`): a failing source does not stop the others; its tasks retry with
+  exponential backoff. `fetch` is the only task that touches the network (web
+  sources: feeds, sitemaps, URL lists); it runs in the `newsflow_fetch` pool,
+  which caps how many sources crawl at once, and keeps every response in the
+  raw archive (WARC) that `extract` reads. For archive sources it is a no-op.
+  `extract` cleans the pages (trafilatura, the text cleaner) into staged
+  Parquet; `enrich` runs spaCy over them on the Celery queue `nlp`, in the
+  `newsflow_nlp` pool, so NER workers (each holding the model once) scale
+  apart from crawling and extraction; `publish` commits the partition.
 * `cluster_stories` then groups the day's articles of all sources into
   stories (exact and near duplicates), and `check_quality` checks each
   source's partition (volume against its trailing average, empty text,
@@ -35,11 +39,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pendulum
-from _common import DEFAULT_ARGS, refresh_catalog
+from _common import DEFAULT_ARGS, NLP_QUEUE, refresh_catalog
 from airflow.sdk import CronDataIntervalTimetable, chain, dag, get_current_context, task, task_group
 
 #: Caps how many sources crawl the web at once (``airflow pools set newsflow_fetch 4 ...``).
 FETCH_POOL = "newsflow_fetch"
+#: Caps how many NER tasks run at once, each holding a spaCy model
+#: (``airflow pools set newsflow_nlp 2 ...``).
+NLP_POOL = "newsflow_nlp"
 
 
 def _partition_date() -> str:
@@ -76,7 +83,7 @@ def news_daily() -> None:
 
     @task_group
     def partition(source_id: str) -> None:
-        """Fetch, stage, then publish one source's partition."""
+        """Fetch, extract, enrich, then publish one source's partition."""
 
         @task(pool=FETCH_POOL)
         def fetch(source_id: str) -> dict:
@@ -85,30 +92,31 @@ def news_daily() -> None:
             from newsflow.jobs.daily import DiscoveryFailed, fetch_partition
 
             try:
-                return fetch_partition(source_id, _partition_date(), run_id=_run_id(source_id))
+                return fetch_partition(source_id, _partition_date())
             except DiscoveryFailed as e:
                 if e.transient:
                     raise  # retried with backoff
                 raise AirflowFailException(str(e)) from e
 
         @task
-        def stage(fetched: dict) -> dict:
-            from newsflow.jobs.daily import stage_partition
+        def extract(fetched: dict) -> dict:
+            from newsflow.jobs.daily import extract_partition
 
-            return stage_partition(
-                fetched["source"],
-                fetched["date"],
-                run_id=_run_id(fetched["source"]),
-                fetched=fetched,
-            )
+            return extract_partition(fetched)
+
+        @task(queue=NLP_QUEUE, pool=NLP_POOL)
+        def enrich(extracted: dict) -> dict:
+            from newsflow.jobs.daily import enrich_partition
+
+            return enrich_partition(extracted)
 
         @task
-        def publish(staged: dict) -> dict:
+        def publish(enriched: dict) -> dict:
             from newsflow.jobs.daily import publish_partition
 
-            return publish_partition(staged)
+            return publish_partition(enriched, run_id=_run_id(enriched["source"]))
 
-        publish(stage(fetch(source_id)))
+        publish(enrich(extract(fetch(source_id))))
 
     @task(trigger_rule="all_done")
     def cluster_stories() -> dict:

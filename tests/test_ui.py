@@ -48,15 +48,11 @@ def entity(article_id: str, canonical: str, label: str = "PERSON") -> dict:
 
 
 def run(run_id: str, finished: dt.datetime = FINISHED) -> dict:
-    return {
-        "run_id": run_id,
-        "started_at": finished - dt.timedelta(seconds=5),
-        "finished_at": finished,
-    }
+    return {"run_id": run_id, "started_at": finished - dt.timedelta(seconds=5)}
 
 
-def reject(reason: str, stage: str = "extract") -> dict:
-    return {"raw_ref": "raw/x", "url": "https://news.example/bad", "stage": stage, "reason": reason}
+def reject(reason: str, stage: Stage = Stage.EXTRACT) -> Reject:
+    return tiny.reject("raw/x", url="https://news.example/bad", stage=stage, reason=reason)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +71,7 @@ def tiny_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
         D1,
         articles=[article("p1"), article("p2", language="de")],
         entities=[entity("p1", "Elena Marchetti"), entity("p2", "Elena Marchetti")],
-        run=run("manual__20261119T060000_abcd1234"),
+        run_fields=run("manual__20261119T060000_abcd1234"),
     )
     publish(
         lake,
@@ -95,9 +91,9 @@ def tiny_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "planet",
         D3,
         **last_day,
-        run=run(f"manual__{earlier.isoformat()}__planet__try1", earlier),
+        run_fields=run(f"manual__{earlier.isoformat()}__planet__try1", earlier),
     )
-    publish(lake, "planet", D3, **last_day, run=run(f"{SCHEDULED}__planet__try2"))
+    publish(lake, "planet", D3, **last_day, run_fields=run(f"{SCHEDULED}__planet__try2"))
     replace(lake, "articles", {("herald", D1): [article("h1")]})
     replace(lake, "entities", {("herald", D1): [entity("h1", "Lisbon", "GPE")]})
     publish(

@@ -15,34 +15,88 @@ import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from newsflow.records import Article, Entity, Reject, Run, Stage
 from newsflow.warehouse import commit, layout
 from newsflow.warehouse.catalog import Lake
-from newsflow.warehouse.schema import SCHEMAS
 
-ARTICLE_SCHEMA = SCHEMAS["articles"]
 INGESTED = dt.datetime(2026, 11, 19, 6, tzinfo=dt.UTC)
 
-Rows = Sequence[Mapping[str, object]]
+Rows = Sequence[object]
 
 
-def article(article_id: str, **values: object) -> dict:
-    """An article row with defaults for everything a test does not care about."""
-    row = dict.fromkeys(ARTICLE_SCHEMA.names)
-    row.update(
-        article_id=article_id,
-        url=f"https://news.example/{article_id}",
-        title=f"Title {article_id}",
-        published_at=dt.date(2026, 11, 16),
-        language="en",
-        text="Some text.",
-        word_count=100,
-        content_hash=f"hash-{article_id}",
-        ingested_at=INGESTED,
-        entity_count=0,
-        ner_model="en_core_web_sm-3.8.0",
-    )
-    row.update(values)
-    return row
+def article(article_id: str, **values: object) -> Article:
+    """An article record with defaults for everything a test does not care about."""
+    fields = {
+        "url": f"https://news.example/{article_id}",
+        "canonical_url": None,
+        "title": f"Title {article_id}",
+        "author": None,
+        "published_at": dt.date(2026, 11, 16),
+        "date_source": None,
+        "language": "en",
+        "text": "Some text.",
+        "word_count": 100,
+        "content_hash": f"hash-{article_id}",
+        "input_format": "html",
+        "extractor_version": "test",
+        "pipeline_version": "test",
+        "ner_model": "en_core_web_sm-3.8.0",
+        "entity_count": 0,
+        "ingested_at": INGESTED,
+        "raw_ref": f"{article_id}.html",
+        "fingerprint": b"",
+        "cluster_id": None,
+        "duplicate_of": None,
+    }
+    return Article(article_id=article_id, **{**fields, **values})
+
+
+def entity(article_id: str, **values: object) -> Entity:
+    """An entity record of ``article_id``: "X", an ORG at 0-1, unless a test says otherwise."""
+    fields = {
+        "text": "X",
+        "label": "ORG",
+        "canonical": "X",
+        "start_char": 0,
+        "end_char": 1,
+        "sentence": 0,
+        "model": "en_core_web_sm-3.8.0",
+    }
+    return Entity(article_id=article_id, **{**fields, **values})
+
+
+def reject(raw_ref: str, **values: object) -> Reject:
+    """A reject record: an extract-stage ``not_an_article`` unless a test says otherwise."""
+    fields = {"url": None, "stage": Stage.EXTRACT, "reason": "not_an_article", "detail": "test"}
+    return Reject(raw_ref=raw_ref, **{**fields, **values})
+
+
+def run(run_id: str, **values: object) -> Run:
+    """A ``runs`` record with zero counts and seconds unless a test says otherwise."""
+    fields = {
+        "started_at": INGESTED,
+        "pages_in": 0,
+        "articles": 0,
+        "rejects": 0,
+        "entities": 0,
+        "seconds_extract": 0.0,
+        "seconds_enrich": 0.0,
+        "seconds_write": 0.0,
+        "pipeline_version": "test",
+        "extractor_version": "test",
+        "models": "",
+        "config_hash": "test",
+    }
+    return Run(run_id=run_id, **{**fields, **values})
+
+
+def stage(staging: Path, *, articles: Rows = (), entities: Rows = (), rejects: Rows = ()) -> Path:
+    """A staging folder holding these records, as the pipeline's enrich step leaves one."""
+    with commit.PartitionWriter(staging) as writer:
+        writer.write("articles", list(articles))
+        writer.write("entities", list(entities))
+        writer.write("rejects", list(rejects))
+    return staging
 
 
 def _day(date: str | dt.date) -> dt.date:
@@ -57,27 +111,20 @@ def publish(
     articles: Rows = (),
     entities: Rows = (),
     rejects: Rows = (),
-    run: Mapping[str, object] | None = None,
+    run_fields: Mapping[str, object] | None = None,
 ) -> int:
     """Stage one partition and publish it with its ``runs`` row, as a run does; its snapshot."""
     day = _day(date)
     staging = layout.staging_dir(lake.root, source, day, uuid.uuid4().hex)
-    with commit.PartitionWriter(staging) as writer:
-        writer.write("articles", list(articles))
-        writer.write("entities", list(entities))
-        writer.write("rejects", list(rejects))
-    finished = INGESTED + dt.timedelta(minutes=1)
-    run_row = {
-        "run_id": f"tiny__{source}__{day}",
-        "started_at": INGESTED,
-        "finished_at": finished,
+    stage(staging, articles=articles, entities=entities, rejects=rejects)
+    counts = {
         "pages_in": len(articles) + len(rejects),
         "articles": len(articles),
         "rejects": len(rejects),
         "entities": len(entities),
-        **(run or {}),
     }
-    return commit.publish_partition(lake, staging, source, day, run_row)
+    record = run(**{"run_id": f"tiny__{source}__{day}", **counts, **(run_fields or {})})
+    return commit.publish_partition(lake, staging, source, day, record)
 
 
 def publish_all(

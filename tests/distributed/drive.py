@@ -2,7 +2,8 @@
 
 ``run.sh`` starts PostgreSQL (Airflow's metadata database and the lake's
 catalog database ``newsflow``), Redis, the scheduler, the dag-processor, the
-api-server and two Celery workers; this script is the operator. It talks to
+api-server and three Celery workers (two on the ``default`` queue, one on
+``nlp``); this script is the operator. It talks to
 the api-server (as a user of the deployment would), reads the warehouse
 through the lake, as an analyst does (``Settings.from_env().lake()``, the
 PostgreSQL catalog ``NEWSFLOW_CATALOG`` names, ``queries.analyst``), and
@@ -11,17 +12,18 @@ Celery's main process, its pool, the task supervisors and the task
 processes). It checks:
 
 1. Two runs (two archive dates) at once, undisturbed: both succeed, both
-   workers committed partitions to the PostgreSQL catalog, and publishes on
-   the two workers overlapped in time. Each ``publish`` task's snapshot (its
+   ``default`` workers committed partitions to the PostgreSQL catalog, and
+   publishes on the two workers overlapped in time; every ``enrich`` task (spaCy)
+   ran on the ``nlp`` worker and no other task did. Each ``publish`` task's snapshot (its
    XCom) is a ``publish`` snapshot of the lake (``run_snapshots``) naming the
    same partition and run, and the catalog database holds those snapshots.
    Every partition has the article and reject counts of the sample archive's
    manifest and holds one version (see :func:`partition_state`).
-2. In a run of another date, killing the worker that runs a ``stage`` task
+2. In a run of another date, killing the worker that runs an ``extract`` task
    leads Airflow to retry that task on the surviving worker (the scheduler
-   notices the missing heartbeats); the run succeeds; the killed try published
-   nothing, the retry's run made the partition, which holds exactly one
-   version; and the partitions equal those of an undisturbed run of the same
+   notices the missing heartbeats); the run succeeds; the partition holds the
+   one run its ``publish`` task made and exactly one version; and the
+   partitions equal those of an undisturbed run of the same
    code (``newsflow run`` into a reference warehouse of its own, embedded
    catalog): same counts, article ids, content hashes and entity mentions.
 
@@ -58,7 +60,8 @@ T = TypeVar("T")
 
 DAG_ID = "news_daily"
 #: Tasks whose death may be survived: they have retries (check_quality has none).
-RETRIED_TASK = "partition.stage"
+RETRIED_TASK = "partition.extract"
+ENRICH_TASK = "partition.enrich"
 PUBLISH_TASK = "partition.publish"
 #: What ``commit.in_transaction`` logs when another writer committed first.
 CONFLICT_LOG = "conflict with another writer"
@@ -554,16 +557,16 @@ def check_partitions(
 
 
 def kill_a_worker_mid_task(api: Api, run_id: str, workers: dict[str, int]) -> tuple[dict, str]:
-    """SIGKILL the worker that runs a ``stage`` task, as soon as one is running."""
+    """SIGKILL the worker that runs an ``extract`` task, as soon as one is running."""
 
-    def running_stage() -> dict | None:
+    def running_extract() -> dict | None:
         for ti in api.task_instances(run_id):
             if ti["task_id"] == RETRIED_TASK and ti["state"] == "running" and ti.get("hostname"):
                 return ti
         return None
 
     victim = wait_until(
-        running_stage, timeout=300, what=f"a running {RETRIED_TASK} task", every=0.3
+        running_extract, timeout=300, what=f"a running {RETRIED_TASK} task", every=0.3
     )
     worker = short(victim["hostname"])
     if worker not in workers:
@@ -605,19 +608,33 @@ def check_retry(api: Api, dag_run: str, victim: dict, killed: str) -> dict:
 
 
 def check_killed_partition(
-    done: list[Publish], state: dict[str, dict[str, Any]], victim: dict, final: dict, day: str
+    done: list[Publish], state: dict[str, dict[str, Any]], victim: dict, day: str
 ) -> None:
-    """The killed try published nothing; the retry's run made the partition as it is."""
+    """The partition whose extract was killed holds the one run its publish task made."""
     (publish,) = [p for p in done if p.map_index == victim["map_index"]]
     got = state[publish.source]
-    killed_run = publish.run_id.rsplit("__try", 1)[0] + f"__try{victim['try_number']}"
     check(
-        publish.run_id.endswith(f"__try{final['try_number']}")
-        and got["latest"][0] == publish.run_id
-        and killed_run not in got["runs"],
-        f"{publish.source}/{day} was made by the retry's run {publish.run_id} (snapshot "
-        f"{publish.snapshot_id}); the killed try's run {killed_run} published nothing; "
-        f"runs of the partition: {got['runs']}",
+        got["latest"][0] == publish.run_id and got["runs"] == [publish.run_id],
+        f"{publish.source}/{day} holds one run, {publish.run_id} (snapshot "
+        f"{publish.snapshot_id}), made by the run's publish task after the killed extract "
+        f"was retried; runs of the partition: {got['runs']}",
+    )
+
+
+def check_queues(api: Api, runs: list[str], nlp_worker: str) -> None:
+    """spaCy runs where operators put it: every enrich task on the nlp worker, nothing else."""
+    ran = [
+        (ti["task_id"], short(ti["hostname"]))
+        for run in runs
+        for ti in api.task_instances(run)
+        if ti.get("hostname")
+    ]
+    enrich_on = collections.Counter(worker for task, worker in ran if task == ENRICH_TASK)
+    others_on_nlp = sorted({t for t, worker in ran if t != ENRICH_TASK and worker == nlp_worker})
+    check(
+        set(enrich_on) == {nlp_worker} and not others_on_nlp,
+        f"queue nlp: all {sum(enrich_on.values())} enrich tasks ran on {nlp_worker} "
+        f"(by worker: {dict(enrich_on)}); other tasks on {nlp_worker}: {others_on_nlp or 'none'}",
     )
 
 
@@ -653,8 +670,9 @@ def parse_args() -> argparse.Namespace:
         "--password-file", type=Path, required=True, help="SimpleAuthManager passwords JSON"
     )
     parser.add_argument(
-        "--worker", action="append", required=True, help="NAME=PGID of a Celery worker"
+        "--worker", action="append", required=True, help="NAME=PGID of a default-queue worker"
     )
+    parser.add_argument("--nlp-worker", required=True, help="NAME of the nlp-queue worker")
     parser.add_argument("--reference-warehouse", type=Path, required=True)
     parser.add_argument("--manifest", type=Path, required=True)
     parser.add_argument("--sources", nargs="+", required=True)
@@ -721,7 +739,7 @@ def main() -> int:
     by_worker = collections.Counter(c.publish.worker for c in commits)
     check(
         set(by_worker) == set(workers),
-        "both workers committed partitions to the PostgreSQL catalog: "
+        "both default-queue workers committed partitions to the PostgreSQL catalog: "
         + ", ".join(f"{w} {n} snapshots" for w, n in sorted(by_worker.items())),
     )
     check_concurrent(commits)
@@ -736,11 +754,12 @@ def main() -> int:
     print_table(
         api.task_instances(second), f"run {second}: which worker ran which task ({killed} killed)"
     )
-    final = check_retry(api, second, victim, killed)
+    check_retry(api, second, victim, killed)
     after_kill = publishes(api, second)
     check_commits(lake, after_kill)
     disturbed = check_partitions(lake, args.kill_date, args.sources, manifest)
-    check_killed_partition(after_kill, disturbed, victim, final, args.kill_date)
+    check_killed_partition(after_kill, disturbed, victim, args.kill_date)
+    check_queues(api, [*runs, second], args.nlp_worker)
     check_catalog_database(lake, done + after_kill)
 
     if reference.wait(timeout=300) != 0:

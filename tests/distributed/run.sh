@@ -7,7 +7,7 @@
 #   DuckLake catalog (`newsflow`, made by docker/postgres-init/, the script the
 #   compose file's postgres service runs), Redis (Celery broker), airflow db
 #   migrate + the newsflow_fetch pool + the lake's tables (what airflow-init
-#   does), scheduler, dag-processor, api-server and two Celery workers with
+#   does), scheduler, dag-processor, api-server and three Celery workers with
 #   distinct hostnames (w1, w2). Every Airflow process runs with
 #   NEWSFLOW_CATALOG=postgres:... (libpq keywords, password in PGPASSWORD) and
 #   the same data path, NEWSFLOW_WAREHOUSE: the folder both workers share.
@@ -221,10 +221,10 @@ mkdir -p "$AIRFLOW_HOME" "$NEWSFLOW_WAREHOUSE"
 "$BIN/python" -c 'import json, secrets, sys; json.dump({"admin": secrets.token_hex(16)}, open(sys.argv[1], "w"))' \
   "$AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"
 
-log "airflow db migrate (PostgreSQL); pool newsflow_fetch (what airflow-init does in docker compose)"
+log "airflow db migrate (PostgreSQL); the pools of include/pools.json (what airflow-init does in docker compose)"
 airflow db migrate >"$LOGS/db-migrate.log" 2>&1 || { tail -30 "$LOGS/db-migrate.log"; die "db migrate failed"; }
-airflow pools set newsflow_fetch 4 "news_daily fetch tasks: sources crawling at once" >"$LOGS/pools.log" 2>&1 \
-  || { cat "$LOGS/pools.log"; die "pools set failed"; }
+airflow pools import "$ROOT/include/pools.json" >"$LOGS/pools.log" 2>&1 \
+  || { cat "$LOGS/pools.log"; die "pools import failed"; }
 # The lake's tables and views, created once before any worker starts, as the
 # compose file's airflow-init does.
 log "the lake: tables and views in the PostgreSQL catalog, data path $NEWSFLOW_WAREHOUSE/lake"
@@ -235,8 +235,11 @@ log "the lake: tables and views in the PostgreSQL catalog, data path $NEWSFLOW_W
 start api-server airflow api-server
 start scheduler airflow scheduler
 start dag-processor airflow dag-processor
-for w in w1 w2; do
-  # Two workers on one machine: distinct Celery hostnames, log-server ports and
+# Workers and the Celery queue each serves, as the compose file's airflow-worker
+# (default) and airflow-worker-nlp (nlp: news_daily's enrich tasks).
+declare -A QUEUE=([w1]=default [w2]=default [n1]=nlp)
+for w in w1 w2 n1; do
+  # Workers on one machine: distinct Celery hostnames, log-server ports and
   # pid files; the hostname Airflow records on a task instance is the worker's
   # name (on separate machines it would be the machine's own).
   start "worker-$w" env \
@@ -245,7 +248,7 @@ for w in w1 w2; do
     AIRFLOW__CORE__HOSTNAME_CALLABLE=worker_hostname.hostname \
     AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT="$(free_port)" \
     airflow celery worker --celery-hostname "$w@%h" --concurrency "$WORKER_CONCURRENCY" \
-    --pid "$STATE/airflow/worker-$w.pid"
+    --queues "${QUEUE[$w]}" --pid "$STATE/airflow/worker-$w.pid"
 done
 
 api_up() { "$BIN/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' \
@@ -256,7 +259,7 @@ celery_ping() {
   "$BIN/celery" --app airflow.providers.celery.executors.celery_executor.app inspect ping \
     -d "$1@$(hostname)" --timeout 5
 }
-for w in w1 w2; do
+for w in w1 w2 n1; do
   wait_for 180 "Celery worker $w to answer a ping" celery_ping "$w"
   log "Celery worker $w@$(hostname): answers ping"
 done
@@ -265,7 +268,7 @@ done
 "$BIN/python" "$HERE/drive.py" \
   --api "http://127.0.0.1:$API_PORT" \
   --password-file "$AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE" \
-  --worker "w1=$PID_worker_w1" --worker "w2=$PID_worker_w2" \
+  --worker "w1=$PID_worker_w1" --worker "w2=$PID_worker_w2" --nlp-worker n1 \
   --reference-warehouse "$STATE/reference-warehouse" \
   --manifest "$ROOT/include/sample_archive/manifest.json" \
   --sources "${SOURCES[@]}"

@@ -1,25 +1,37 @@
-"""One partition end to end: fetch -> extract and enrich (stage) -> publish.
+"""One partition end to end: fetch -> extract -> enrich -> publish.
 
 These are the functions news_daily's tasks and ``newsflow run`` call, with
-plain arguments and JSON-able results (paths and counts, never page bodies),
-so a partition behaves the same whichever way it was started. Imports and
-reprocessing stage and publish with them too.
+plain arguments and JSON-able results (a staging path and counts, never page
+bodies), so a partition behaves the same whichever way it was started.
+Imports and reprocessing extract, enrich and publish with them too
+(:func:`stage_partition`).
+
+Each step hands the next a :class:`StagedPartition` as a dict (a task's XCom):
+``extract`` stages the articles without entities under ``extracted/`` and the
+rejects beside it, ``enrich`` adds the entities and the articles' model and
+entity count, ``publish`` commits the folder. So NER can run on its own
+workers (news_daily's ``nlp`` queue), apart from crawling and extraction.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import importlib.metadata
 import itertools
 import json
 import logging
+import shutil
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from newsflow.acquire.discovery import Entry
 from newsflow.acquire.fetchers import (
@@ -40,41 +52,66 @@ from newsflow.acquire.warc import WarcWriter
 from newsflow.config import Settings
 from newsflow.jobs.batch import (
     PIPELINE_VERSION,
-    BatchOptions,
-    BatchResult,
+    EnrichOptions,
+    ExtractedBatch,
+    ExtractOptions,
     batched,
-    process_batches,
+    enrich_batch,
+    extract_batch,
+    in_order,
 )
 from newsflow.jobs.runs import as_date, log_stage, manual_run_id
 from newsflow.jobs.sources import registered_source
 from newsflow.jobs.upkeep import check_quality, cluster_stories, refresh_catalog
+from newsflow.records import Reject, Run, Stage
 from newsflow.text.extract import EXTRACTOR_VERSION, MIN_ARTICLE_WORDS
 from newsflow.warehouse import commit, layout, queries
 
 log = logging.getLogger(__name__)
 
+#: The staging folder's subfolder of extracted articles, before enrichment.
+EXTRACTED = "extracted"
+
 
 @dataclass
 class StagedPartition:
-    """What ``stage_partition`` hands to ``publish_partition``: a path and counts."""
+    """What each step of a partition hands the next: its ids, staging folder and counts."""
 
     source: str
     date: str
-    run_id: str
-    staging_dir: str
+    #: When the partition's first step began (the ``runs`` row's ``started_at``).
     started_at: str
+    staging_dir: str
     pages_in: int = 0
     articles: int = 0
     rejects: int = 0
     entities: int = 0
     reject_reasons: dict[str, int] = field(default_factory=dict)
     models: list[str] = field(default_factory=list)
+    #: Seconds per stage: fetch, extract, enrich, write (staging files), publish.
     seconds: dict[str, float] = field(default_factory=dict)
-    #: What fetching cost (web sources): ``FetchStats.as_row()``.
+    #: What fetching cost (web sources): the ``runs`` row's ``http_*`` fields.
     fetch: dict[str, int | str] = field(default_factory=dict)
+    #: The lake snapshot the publish created.
+    snapshot_id: int | None = None
+
+    def add_seconds(self, seconds: Counter[str]) -> None:
+        for stage, value in seconds.items():
+            self.seconds[stage] = round(self.seconds.get(stage, 0.0) + value, 3)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return dataclasses.asdict(self)
+
+
+def new_partition(settings: Settings, source_id: str, day: dt.date) -> StagedPartition:
+    """A partition's run before its first step: a fresh staging folder of its own."""
+    staging = layout.staging_dir(settings.warehouse, source_id, day, uuid.uuid4().hex)
+    return StagedPartition(
+        source=source_id,
+        date=day.isoformat(),
+        started_at=dt.datetime.now(dt.UTC).isoformat(),
+        staging_dir=str(staging),
+    )
 
 
 def partition_archive(settings: Settings, source_id: str, day: dt.date) -> RawArchive:
@@ -172,7 +209,6 @@ def fetch_partition(
     source_id: str,
     date: str | dt.date,
     *,
-    run_id: str | None = None,
     refetch: bool = False,
     settings: Settings | None = None,
 ) -> dict:
@@ -182,15 +218,15 @@ def fetch_partition(
     no earlier run ingested are fetched (all announced pages with
     ``refetch``), at most ``max_pages_per_run``; every response goes into the
     partition's WARC, every failure into the list beside it. Archive sources
-    need no fetching. Returns what ``stage_partition`` needs: ids and counts.
+    need no fetching. Returns what ``extract_partition`` needs.
     """
     settings = settings or Settings.current()
     day = as_date(date)
     source = registered_source(settings, source_id)
-    fetched = {"source": source.id, "date": day.isoformat(), "run_id": run_id, "fetch": {}}
+    staged = new_partition(settings, source.id, day)
     if source.kind == "archive":
         log_stage("fetch", source.id, day, kind="archive", fetched=0, seconds=0.0)
-        return fetched
+        return staged.to_dict()
     started = time.perf_counter()
     raw = partition_archive(settings, source.id, day)
     with _http_client(settings, source) as client:
@@ -201,8 +237,8 @@ def fetch_partition(
         failures = _fetch_pages(crawler, todo, raw, source)
         _archive_discovery(settings, crawler, raw)
         write_failures(raw.failures, failures)
-        fetched["fetch"] = client.stats.as_row()
-    fetched["seconds_fetch"] = round(time.perf_counter() - started, 3)
+        staged.fetch = client.stats.run_fields()
+    staged.seconds["fetch"] = round(time.perf_counter() - started, 3)
     log_stage(
         "fetch",
         source.id,
@@ -210,79 +246,129 @@ def fetch_partition(
         announced=len(entries),
         new=len(todo),
         failed=len(failures),
-        seconds=fetched["seconds_fetch"],
-        **fetched["fetch"],
+        seconds=staged.seconds["fetch"],
+        **staged.fetch,
     )
-    return fetched
+    return staged.to_dict()
 
 
-def _keep_first_articles(result: BatchResult, seen_ids: dict[str, str]) -> list[dict]:
+def _keep_first_articles(batch: ExtractedBatch, seen_ids: dict[str, str]) -> None:
     """Two pages with one article id (a copy under another name): keep the first.
 
     Done here, in page order, so the outcome does not depend on how batches
-    were spread over worker processes. Returns the kept articles' entity rows.
+    were spread over worker processes.
     """
-    kept, entities = [], []
-    for row, found in zip(result.articles, result.entities, strict=True):
-        first = seen_ids.setdefault(row["article_id"], row["raw_ref"])
-        if first == row["raw_ref"]:
-            kept.append(row)
-            entities += found
+    kept = []
+    for article in batch.articles:
+        first = seen_ids.setdefault(article.article_id, article.raw_ref)
+        if first == article.raw_ref:
+            kept.append(article)
             continue
-        result.rejects.append(
-            {
-                "raw_ref": row["raw_ref"],
-                "url": row["url"],
-                "stage": "extract",
-                "reason": "duplicate_article",
-                "detail": f"same article id as {first}",
-            }
+        batch.rejects.append(
+            Reject(
+                raw_ref=article.raw_ref,
+                url=article.url,
+                stage=Stage.EXTRACT,
+                reason="duplicate_article",
+                detail=f"same article id as {first}",
+            )
         )
-    result.articles = kept
-    return entities
+    batch.articles = kept
 
 
-def _write_batches(
-    staged: StagedPartition,
-    batches: Iterable[list[RawPage]],
-    options: BatchOptions,
-    settings: Settings,
-) -> None:
-    """Process the batches and write their rows under the staging folder, counting as it goes."""
+def _raw_pages(settings: Settings, source: Source, day: dt.date) -> Iterator[RawPage]:
+    """Every raw page of the partition: its raw archive, or its source's archive folder."""
+    fetchers = fetchers_for(
+        source,
+        max_page_bytes=settings.max_page_bytes,
+        raw=partition_archive(settings, source.id, day),
+    )
+    return itertools.chain.from_iterable(fetcher.pages(day) for fetcher in fetchers)
+
+
+def extract_partition(fetched: dict, *, settings: Settings | None = None) -> dict:
+    """Clean every raw page of the partition into staged articles and rejects.
+
+    Articles go to the staging folder's ``extracted/``, without entities, for
+    ``enrich_partition``; rejects to the folder itself, as they will be published.
+    """
+    settings = settings or Settings.current()
+    staged = StagedPartition(**fetched)
+    day = as_date(staged.date)
+    source = registered_source(settings, staged.source)
+    with commit.writer(settings.lake()) as con:
+        options = ExtractOptions(
+            page_time_budget=settings.page_time_budget,
+            first_seen=queries.first_seen(con, source.id, day),
+        )
+    batches = batched(_raw_pages(settings, source, day), settings.page_batch_size)
+    staging = Path(staged.staging_dir)
     seen_ids: dict[str, str] = {}
     reasons: Counter[str] = Counter()
-    timer: Counter[str] = Counter()
-    with commit.PartitionWriter(Path(staged.staging_dir)) as writer:
-        for result in process_batches(batches, options, workers=settings.workers):
-            entities = _keep_first_articles(result, seen_ids)
+    seconds = Counter[str]()
+    with (
+        commit.PartitionWriter(staging / EXTRACTED, ["articles"]) as articles,
+        commit.PartitionWriter(staging, ["rejects"]) as rejects,
+    ):
+        for batch in in_order(extract_batch, batches, options, workers=settings.workers):
+            _keep_first_articles(batch, seen_ids)
             started = time.perf_counter()
-            writer.write("articles", result.articles)
-            writer.write("entities", entities)
-            writer.write("rejects", result.rejects)
-            timer.update(result.seconds)
-            timer["write"] += time.perf_counter() - started
-            staged.pages_in += result.pages_in
-            staged.articles += len(result.articles)
-            staged.rejects += len(result.rejects)
-            staged.entities += len(entities)
-            staged.models += [m for m in result.models if m not in staged.models]
-            reasons.update(f"{r['stage']}/{r['reason']}" for r in result.rejects)
+            articles.write("articles", batch.articles)
+            rejects.write("rejects", batch.rejects)
+            seconds["write"] += time.perf_counter() - started
+            seconds["extract"] += batch.seconds
+            staged.pages_in += batch.pages_in
+            staged.articles += len(batch.articles)
+            staged.rejects += len(batch.rejects)
+            reasons.update(f"{r.stage}/{r.reason}" for r in batch.rejects)
     staged.reject_reasons = dict(reasons)
-    staged.seconds = {k: round(v, 3) for k, v in timer.items()}
-
-
-def _log_staged(staged: StagedPartition, day: dt.date) -> None:
-    seconds = staged.seconds
+    staged.add_seconds(seconds)
     log_stage(
         "extract",
-        staged.source,
+        source.id,
         day,
         pages_in=staged.pages_in,
         articles=staged.articles,
         rejects=staged.rejects,
         reject_reasons=staged.reject_reasons,
-        seconds=seconds.get("extract", 0.0),
+        seconds=staged.seconds["extract"],
     )
+    if staged.pages_in != staged.articles + staged.rejects:
+        raise AssertionError(f"{source.id}/{day}: pages in != articles + rejects ({staged})")
+    return staged.to_dict()
+
+
+def enrich_partition(extracted: dict, *, settings: Settings | None = None) -> dict:
+    """Find the entities of the partition's extracted articles; stage articles and entities.
+
+    Reads ``extracted/`` batch by batch, so memory holds a few batches of
+    articles; afterwards the staging folder holds what a publish commits.
+    """
+    settings = settings or Settings.current()
+    staged = StagedPartition(**extracted)
+    day = as_date(staged.date)
+    options = EnrichOptions(
+        ner_models=dict(settings.ner_models), ner_batch_size=settings.ner_batch_size
+    )
+    staging = Path(staged.staging_dir)
+    source_file = pq.ParquetFile(commit.staged_file(staging / EXTRACTED, "articles"))
+    batches = (
+        pa.Table.from_batches([b])
+        for b in source_file.iter_batches(batch_size=settings.page_batch_size)
+    )
+    seconds = Counter[str]()
+    with commit.PartitionWriter(staging, ["articles", "entities"]) as writer:
+        for batch in in_order(enrich_batch, batches, options, workers=settings.workers):
+            started = time.perf_counter()
+            writer.write("articles", batch.articles)
+            writer.write("entities", batch.entities)
+            seconds["write"] += time.perf_counter() - started
+            seconds["enrich"] += batch.seconds
+            staged.entities += len(batch.entities)
+            staged.models += [m for m in batch.models if m not in staged.models]
+    source_file.close()
+    shutil.rmtree(staging / EXTRACTED)
+    staged.add_seconds(seconds)
     log_stage(
         "enrich",
         staged.source,
@@ -290,79 +376,42 @@ def _log_staged(staged: StagedPartition, day: dt.date) -> None:
         articles=staged.articles,
         entities=staged.entities,
         models=staged.models,
-        seconds=seconds.get("enrich", 0.0),
+        seconds=staged.seconds["enrich"],
     )
-    log_stage(
-        "write", staged.source, day, staging=staged.staging_dir, seconds=seconds.get("write", 0.0)
-    )
-
-
-def stage_partition(
-    source_id: str,
-    date: str | dt.date,
-    *,
-    run_id: str | None = None,
-    fetched: dict | None = None,
-    settings: Settings | None = None,
-) -> dict:
-    """Extract and enrich one partition into staged Parquet files; publish nothing yet.
-
-    ``fetched`` is what ``fetch_partition`` returned, for its statistics.
-    """
-    settings = settings or Settings.current()
-    day = as_date(date)
-    source = registered_source(settings, source_id)
-    staging = layout.staging_dir(settings.warehouse, source.id, day, uuid.uuid4().hex)
-    with commit.writer(settings.lake()) as con:
-        first_seen = queries.first_seen(con, source.id, day)
-    staged = StagedPartition(
-        source=source.id,
-        date=day.isoformat(),
-        run_id=run_id or manual_run_id(),
-        staging_dir=str(staging),
-        started_at=dt.datetime.now(dt.UTC).isoformat(),
-    )
-    options = BatchOptions(
-        ner_models=dict(settings.ner_models),
-        ner_batch_size=settings.ner_batch_size,
-        page_time_budget=settings.page_time_budget,
-        first_seen=first_seen,
-    )
-    fetchers = fetchers_for(
-        source,
-        max_page_bytes=settings.max_page_bytes,
-        raw=partition_archive(settings, source.id, day),
-    )
-    pages = itertools.chain.from_iterable(fetcher.pages(day) for fetcher in fetchers)
-    _write_batches(staged, batched(pages, settings.page_batch_size), options, settings)
-    if fetched:
-        staged.fetch = fetched.get("fetch") or {}
-        staged.seconds["fetch"] = fetched.get("seconds_fetch", 0.0)
-    _log_staged(staged, day)
-    if staged.pages_in != staged.articles + staged.rejects:
-        raise AssertionError(f"{source.id}/{day}: pages in != articles + rejects ({staged})")
     return staged.to_dict()
 
 
-def _run_row(staged: StagedPartition, settings: Settings) -> dict:
-    """The partition's ``runs`` row: counts, seconds per stage, versions, fetch counters."""
-    return {
-        "run_id": staged.run_id,
-        "started_at": dt.datetime.fromisoformat(staged.started_at),
-        "pages_in": staged.pages_in,
-        "articles": staged.articles,
-        "rejects": staged.rejects,
-        "entities": staged.entities,
-        **{
-            f"seconds_{k}": staged.seconds.get(k, 0.0)
-            for k in ("fetch", "extract", "enrich", "write")
-        },
-        "pipeline_version": PIPELINE_VERSION,
-        "extractor_version": EXTRACTOR_VERSION,
-        "models": ",".join(staged.models),
-        "config_hash": config_hash(settings),
+def stage_partition(
+    source_id: str, date: str | dt.date, *, settings: Settings | None = None
+) -> dict:
+    """Extract and enrich a partition from the raw pages it holds, without fetching:
+    what imports and reprocessing publish (``publish_partition``)."""
+    settings = settings or Settings.current()
+    source = registered_source(settings, source_id)
+    started = new_partition(settings, source.id, as_date(date))
+    extracted = extract_partition(started.to_dict(), settings=settings)
+    return enrich_partition(extracted, settings=settings)
+
+
+def _run(staged: StagedPartition, run_id: str, settings: Settings) -> Run:
+    """The partition's ``runs`` record: counts, seconds per stage, versions, fetch counters."""
+    return Run(
+        run_id=run_id,
+        started_at=dt.datetime.fromisoformat(staged.started_at),
+        pages_in=staged.pages_in,
+        articles=staged.articles,
+        rejects=staged.rejects,
+        entities=staged.entities,
+        seconds_fetch=staged.seconds.get("fetch", 0.0),
+        seconds_extract=staged.seconds.get("extract", 0.0),
+        seconds_enrich=staged.seconds.get("enrich", 0.0),
+        seconds_write=staged.seconds.get("write", 0.0),
+        pipeline_version=PIPELINE_VERSION,
+        extractor_version=EXTRACTOR_VERSION,
+        models=",".join(staged.models),
+        config_hash=config_hash(settings),
         **staged.fetch,
-    }
+    )
 
 
 def current_versions(settings: Settings) -> dict[str, object]:
@@ -391,32 +440,35 @@ def _package_version(module: str) -> str:
         return "not-installed"
 
 
-def publish_partition(staged: dict, *, settings: Settings | None = None) -> dict:
-    """Commit the staged partition and its ``runs`` row to the lake in one transaction."""
+def publish_partition(
+    enriched: dict, *, run_id: str | None = None, settings: Settings | None = None
+) -> dict:
+    """Commit the staged partition and its ``runs`` row to the lake in one transaction.
+
+    ``run_id`` names the ``runs`` row (news_daily names it after the DAG run
+    and the try; by default a manual run's id).
+    """
     settings = settings or Settings.current()
-    result = StagedPartition(**staged)
-    day = as_date(result.date)
+    staged = StagedPartition(**enriched)
+    day = as_date(staged.date)
+    run_id = run_id or manual_run_id()
     started = time.perf_counter()
-    snapshot = commit.publish_partition(
-        settings.lake(),
-        Path(result.staging_dir),
-        result.source,
-        day,
-        _run_row(result, settings),
-    )
-    result.seconds["publish"] = round(time.perf_counter() - started, 3)
+    run = _run(staged, run_id, settings)
+    staging = Path(staged.staging_dir)
+    staged.snapshot_id = commit.publish_partition(settings.lake(), staging, staged.source, day, run)
+    staged.seconds["publish"] = round(time.perf_counter() - started, 3)
     log_stage(
         "publish",
-        result.source,
+        staged.source,
         day,
-        run_id=result.run_id,
-        snapshot=snapshot,
-        articles=result.articles,
-        rejects=result.rejects,
-        entities=result.entities,
-        seconds=result.seconds["publish"],
+        run_id=run_id,
+        snapshot=staged.snapshot_id,
+        articles=staged.articles,
+        rejects=staged.rejects,
+        entities=staged.entities,
+        seconds=staged.seconds["publish"],
     )
-    return {**result.to_dict(), "snapshot_id": snapshot}
+    return staged.to_dict()
 
 
 def run_partition(
@@ -429,8 +481,8 @@ def run_partition(
     """Fetch, stage, publish, cluster, catalog and check one partition: the DAG for one source."""
     settings = settings or Settings.current()
     fetched = fetch_partition(source_id, date, refetch=refetch, settings=settings)
-    staged = stage_partition(source_id, date, fetched=fetched, settings=settings)
-    result = publish_partition(staged, settings=settings)
+    extracted = extract_partition(fetched, settings=settings)
+    result = publish_partition(enrich_partition(extracted, settings=settings), settings=settings)
     cluster_stories(date, settings=settings)
     refresh_catalog(settings=settings)
     result["quality"] = check_quality(source_id, date, strict=False, settings=settings)

@@ -183,9 +183,9 @@ def import_partition(plan: dict, date: str, *, settings: Settings | None = None)
             )
             added += 1
     write_failures(raw.failures, failures.values())
+    staged = stage_partition(source_id, day, settings=settings)
     run_id = import_run_id(plan["input_id"], date)
-    staged = stage_partition(source_id, day, run_id=run_id, settings=settings)
-    result = publish_partition(staged, settings=settings)
+    result = publish_partition(staged, run_id=run_id, settings=settings)
     layout.mark_imported(settings.warehouse, source_id, plan["input_id"], day)
     log.info(
         "imported %s/%s: %d new pages, %d already held; partition now %d articles, %d rejects",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from newsflow.config import Settings
 from newsflow.jobs.daily import config_hash, publish_partition, stage_partition
-from newsflow.jobs.runs import PREVIEW_RUN_ID, as_date, reprocess_run_id
+from newsflow.jobs.runs import as_date, reprocess_run_id
 from newsflow.jobs.upkeep import cluster_stories
 from newsflow.warehouse import commit
 
@@ -89,9 +89,8 @@ def reprocess_partition(
 ) -> dict:
     """Extract and enrich a partition again from its raw pages (no network), publish it."""
     settings = settings or Settings.current()
-    run_id = reprocess_run_id(source_id)
-    staged = stage_partition(source_id, date, run_id=run_id, settings=settings)
-    return publish_partition(staged, settings=settings)
+    staged = stage_partition(source_id, date, settings=settings)
+    return publish_partition(staged, run_id=reprocess_run_id(source_id), settings=settings)
 
 
 def reprocess(partition: dict, *, settings: Settings | None = None) -> dict:
@@ -126,7 +125,7 @@ def preview_reprocess(
     """
     settings = settings or Settings.current()
     day = as_date(date)
-    staged = stage_partition(source_id, day, run_id=PREVIEW_RUN_ID, settings=settings)
+    staged = stage_partition(source_id, day, settings=settings)
     folder = Path(staged["staging_dir"])
     params = {
         "source": source_id,

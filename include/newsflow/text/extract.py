@@ -24,6 +24,7 @@ from typing import Literal
 import charset_normalizer
 import trafilatura
 
+from newsflow.records import Stage
 from newsflow.text.lexicon import (
     BIOGRAPHY_PARAGRAPH,
     BYLINE_PARAGRAPH,
@@ -92,7 +93,7 @@ def _short_page_reason(extracted: Extracted) -> str:
 class PageRejected(Exception):
     """A page that does not become an article. ``stage``/``reason`` land in ``rejects``."""
 
-    def __init__(self, stage: str, reason: str, detail: str = "") -> None:
+    def __init__(self, stage: Stage, reason: str, detail: str = "") -> None:
         super().__init__(f"{stage}/{reason}: {detail}" if detail else f"{stage}/{reason}")
         self.stage = stage
         self.reason = reason
@@ -106,7 +107,7 @@ class _OverBudget(BaseException):
 
 @contextlib.contextmanager
 def time_budget(seconds: float | None) -> Iterator[None]:
-    """Raise ``PageRejected("extract", "timeout")`` if the block runs over ``seconds``.
+    """Raise ``PageRejected(Stage.EXTRACT, "timeout")`` if the block runs over ``seconds``.
 
     A ``SIGALRM`` timer: the only way to stop pure-Python work (trafilatura,
     the text cleaner, ``re``) from outside without a process per page. It
@@ -136,7 +137,7 @@ def time_budget(seconds: float | None) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, 0)
     except _OverBudget:
         raise PageRejected(
-            "extract", "timeout", f"extraction took longer than {seconds:g} s"
+            Stage.EXTRACT, "timeout", f"extraction took longer than {seconds:g} s"
         ) from None
     finally:
         signal.signal(signal.SIGALRM, previous)
@@ -169,12 +170,12 @@ def decode(body: bytes, *, declared: str | None = None) -> str:
     default, last.
     """
     if not body.strip():
-        raise PageRejected("decode", "empty", f"{len(body)} bytes, no content")
+        raise PageRejected(Stage.DECODE, "empty", f"{len(body)} bytes, no content")
     for bom, encoding in _BOMS:
         if body.startswith(bom):
             return body.decode(encoding, errors="replace")
     if _looks_binary(body):
-        raise PageRejected("decode", "binary", "control bytes; not a text or HTML page")
+        raise PageRejected(Stage.DECODE, "binary", "control bytes; not a text or HTML page")
     meta = _META_CHARSET.search(body[:4096])
     for encoding in (declared, "utf-8", meta.group(1).decode("ascii") if meta else None):
         if encoding:
@@ -273,7 +274,7 @@ def extract_html(html: str) -> Extracted:
         if _word_count(fallback) >= MIN_ARTICLE_WORDS and _prose_share(fallback.text) >= 0.5:
             document = fallback
     if document is None or not document.text:
-        raise PageRejected("extract", "no_main_text", "trafilatura found no article body")
+        raise PageRejected(Stage.EXTRACT, "no_main_text", "trafilatura found no article body")
     paragraphs = _paragraphs(document.text)
     if paragraphs and document.title and paragraphs[0].strip() == document.title.strip():
         paragraphs = paragraphs[1:]
@@ -295,7 +296,7 @@ def _clean_text(raw: str) -> CleanedText:
     longest = max((len(line) for line in raw.splitlines()), default=0)
     if longest > MAX_ARTICLE_CHARS:
         raise PageRejected(
-            "extract",
+            Stage.EXTRACT,
             "not_an_article",
             f"a line of {longest} chars (> {MAX_ARTICLE_CHARS}): not prose",
         )
@@ -367,12 +368,12 @@ def extract_page(
     words = count_words(extracted.text)
     if words < MIN_ARTICLE_WORDS:
         raise PageRejected(
-            "extract",
+            Stage.EXTRACT,
             _short_page_reason(extracted),
             f"{words} words of clean text (< {MIN_ARTICLE_WORDS})",
         )
     if len(extracted.text) > MAX_ARTICLE_CHARS:
         raise PageRejected(
-            "extract", "too_long", f"{len(extracted.text)} chars (> {MAX_ARTICLE_CHARS})"
+            Stage.EXTRACT, "too_long", f"{len(extracted.text)} chars (> {MAX_ARTICLE_CHARS})"
         )
     return extracted

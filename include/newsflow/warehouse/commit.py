@@ -19,6 +19,7 @@ DuckLake sees no conflict between them and both would insert.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import itertools
 import json
@@ -27,7 +28,7 @@ import os
 import random
 import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -35,6 +36,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from newsflow.records import Run
 from newsflow.warehouse.catalog import ALIAS, Lake, is_conflict
 from newsflow.warehouse.schema import (
     FILE_PARTITIONING,
@@ -175,26 +177,27 @@ _USES_PER_ATTACH = 25
 
 
 class PartitionWriter:
-    """Streams one partition's rows into staged Parquet files, batch by batch.
+    """Streams one partition's records into staged Parquet files, batch by batch.
 
     Staging keeps a run's memory bounded by a batch, whatever the partition's
-    size; the publish then commits the files in one transaction.
+    size; the publish then commits the files in one transaction. Each table
+    (by default those a publish replaces) gets ``<table>.parquet`` under
+    ``staging``; every file is finished, with the schema, even if no row came
+    (an empty partition).
     """
 
-    def __init__(self, staging: Path) -> None:
+    def __init__(self, staging: Path, tables: Sequence[str] = REPLACED_TABLES) -> None:
         staging.mkdir(parents=True, exist_ok=True)
         self.staging = staging
         self._writers = {
-            table: pq.ParquetWriter(staging / f"{table}.parquet", SCHEMAS[table])
-            for table in REPLACED_TABLES
+            table: pq.ParquetWriter(staged_file(staging, table), SCHEMAS[table]) for table in tables
         }
 
-    def write(self, table: str, rows: list[Mapping[str, object]]) -> None:
-        if rows:
-            self._writers[table].write_table(as_table(table, list(rows)))
+    def write(self, table: str, rows: Sequence[object] | pa.Table) -> None:
+        if len(rows):
+            self._writers[table].write_table(as_table(table, rows))
 
     def close(self) -> None:
-        """Finish every file (an empty partition still gets files with the schema)."""
         for writer in self._writers.values():
             writer.close()
 
@@ -203,6 +206,11 @@ class PartitionWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def staged_file(staging: Path, table: str) -> Path:
+    """Where a staging folder keeps ``table``'s rows."""
+    return staging / f"{table}.parquet"
 
 
 def _replace_rows(
@@ -251,9 +259,7 @@ def _parquet(path: Path) -> str:
     return "read_parquet('" + str(path).replace("'", "''") + "', hive_partitioning = false)"
 
 
-def publish_partition(
-    lake: Lake, staging: Path, source: str, date: dt.date, run_row: Mapping[str, object]
-) -> int:
+def publish_partition(lake: Lake, staging: Path, source: str, date: dt.date, run: Run) -> int:
     """Commit a staged partition and its ``runs`` row in one transaction; its snapshot id.
 
     The row's ``seconds_publish`` is the time from this call to the row's own
@@ -264,14 +270,17 @@ def publish_partition(
     started = time.perf_counter()
 
     def publish(con: duckdb.DuckDBPyConnection) -> None:
-        staged = {table: _parquet(staging / f"{table}.parquet") for table in REPLACED_TABLES}
+        staged = {table: _parquet(staged_file(staging, table)) for table in REPLACED_TABLES}
         _replace_rows(con, staged, source, date)
-        seconds = round(time.perf_counter() - started, 3)
-        finished = {"seconds_publish": seconds, "finished_at": dt.datetime.now(dt.UTC)}
-        con.register("run_row", as_table("runs", [{**run_row, **finished}]))
+        finished = dataclasses.replace(
+            run,
+            seconds_publish=round(time.perf_counter() - started, 3),
+            finished_at=dt.datetime.now(dt.UTC),
+        )
+        con.register("run_row", as_table("runs", [finished]))
         _insert_rows(con, "runs", source, date, "run_row")
         _commit_message(
-            con, f"publish {source}/{date}", run_id=run_row["run_id"], source=source, date=date
+            con, f"publish {source}/{date}", run_id=run.run_id, source=source, date=date
         )
 
     with lake.catalog.partition_lock(lake.root, source, date), writer(lake) as con:

@@ -14,12 +14,19 @@ every query's catalog read, grow with months of data, not with partitions
 (``runs``, one row per publish, by year alone: :data:`FILE_PARTITIONING`).
 
 The schemas below are the columns the pipeline writes; ``source`` and
-``date`` are added by the commit, from the partition.
+``date`` are added by the commit, from the partition. Those of the tables the
+pipeline makes rows for must list the fields of their record
+(``newsflow.records.RECORDS``), in order: checked on import.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
+
 import pyarrow as pa
+
+from newsflow.records import RECORDS
 
 #: How the data files are laid out (see the module docstring).
 BY_SOURCE_AND_MONTH = ("source", "year(date)", "month(date)")
@@ -155,12 +162,33 @@ def partition_sql(table: str) -> str:
     return f"ALTER TABLE {table} SET PARTITIONED BY ({', '.join(FILE_PARTITIONING[table])})"
 
 
-def as_table(table: str, rows: pa.Table | list[dict]) -> pa.Table:
-    """Rows as ``table``'s Arrow schema; a column the schema lacks is an error, not dropped."""
+def _check_records() -> None:
+    """Each record's fields are its table's columns, in order; raise if they drifted apart."""
+    for table, record in RECORDS.items():
+        fields = [f.name for f in dataclasses.fields(record)]
+        if fields != SCHEMAS[table].names:
+            raise TypeError(f"{table}: schema columns {SCHEMAS[table].names} != {record} {fields}")
+
+
+_check_records()
+
+
+def as_table(table: str, rows: pa.Table | Sequence[object]) -> pa.Table:
+    """Rows as ``table``'s Arrow schema: an Arrow table, records of the table's
+    type, or (for tables without a record) mappings with exactly its columns."""
+    schema = SCHEMAS[table]
     if isinstance(rows, pa.Table):
-        return rows.select(SCHEMAS[table].names).cast(SCHEMAS[table])
-    known = set(SCHEMAS[table].names)
+        return rows.select(schema.names).cast(schema)
+    record = RECORDS.get(table)
+    if record is not None:
+        if wrong := {type(row).__name__ for row in rows if type(row) is not record}:
+            raise TypeError(f"{table}: rows must be {record.__name__} records, not {wrong}")
+        columns = {name: [getattr(row, name) for row in rows] for name in schema.names}
+        return pa.Table.from_pydict(columns, schema)
     for row in rows:
-        if unknown := set(row) - known:
-            raise ValueError(f"{table}: unknown columns {sorted(unknown)}")
-    return pa.Table.from_pylist(rows, SCHEMAS[table])
+        if set(row) != set(schema.names):
+            missing, unknown = set(schema.names) - set(row), set(row) - set(schema.names)
+            raise ValueError(
+                f"{table}: missing columns {sorted(missing)}, unknown {sorted(unknown)}"
+            )
+    return pa.Table.from_pylist(list(rows), schema)

@@ -38,8 +38,9 @@ class FetchStats:
         for name, value in increments.items():
             setattr(self, name, getattr(self, name) + value)
 
-    def as_row(self) -> dict[str, int | str]:
-        """Flat, fixed columns for a ``runs`` row; status counts as a JSON object."""
+    def run_fields(self) -> dict[str, int | str]:
+        """The ``http_*`` fields of a ``runs`` record (``newsflow.records.Run``, whose
+        constructor refuses a name it lacks); status counts as a JSON object."""
         row: dict[str, int | str] = {
             f"http_{name}": getattr(self, name) for name in _COUNTER_FIELDS
         }
