@@ -5,9 +5,9 @@ from __future__ import annotations
 import pendulum
 import pytest
 
-from conftest import ROOT, SAMPLE_ARCHIVE
 from newsflow.warehouse import queries
 from newsflow.warehouse.catalog import Lake
+from support.paths import ROOT, SAMPLE_ARCHIVE
 
 pytestmark = pytest.mark.slow
 

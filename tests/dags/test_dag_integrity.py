@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-DAGS = Path(__file__).resolve().parents[1] / "dags"
+from support.paths import ROOT
+
+DAGS = ROOT / "dags"
 HEAVY = ("spacy", "trafilatura", "duckdb", "pyarrow", "newsflow")
 
 

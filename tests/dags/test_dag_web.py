@@ -15,11 +15,12 @@ import itertools
 import pendulum
 import pytest
 
-from conftest import ROOT, STORY, article_html
 from newsflow.acquire.warc import read_responses
 from newsflow.config import Settings
 from newsflow.warehouse import layout, queries
-from webserver import NewsServer, Reply, news_server  # noqa: F401 - fixture
+from support.pages import STORY, article_html
+from support.paths import ROOT
+from support.webserver import NewsServer, Reply
 
 pytestmark = pytest.mark.slow
 
@@ -53,7 +54,7 @@ def stories(n: int) -> list[str]:
 
 
 @pytest.fixture
-def site(news_server: NewsServer) -> NewsServer:  # noqa: F811 - fixture from webserver
+def site(news_server: NewsServer) -> NewsServer:
     s = news_server
     day = "Mon, 16 Nov 2026 08:00:00 GMT"
     feed_items = "".join(

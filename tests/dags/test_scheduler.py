@@ -23,8 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SAMPLE_ARCHIVE, STORY, article_html
-from webserver import NewsServer, Reply, news_server  # noqa: F401 - fixture
+from support.pages import STORY, article_html
+from support.paths import ROOT, SAMPLE_ARCHIVE
+from support.webserver import NewsServer, Reply
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +43,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def sitemap(news_server: NewsServer) -> str:  # noqa: F811 - fixture from webserver
+def sitemap(news_server: NewsServer) -> str:
     """A news sitemap with one page per day, 15 to 18 November."""
     days = [f"2026-11-{d}" for d in (15, 16, 17, 18)]
     urls = "".join(

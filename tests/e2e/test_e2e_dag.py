@@ -13,11 +13,11 @@ import duckdb
 import pendulum
 import pytest
 
-from conftest import DUCKDB_CLI, ROOT, SAMPLE_ARCHIVE
 from newsflow.jobs.sources import archive_dates
 from newsflow.warehouse import layout, queries
 from newsflow.warehouse.catalog import Lake
 from newsflow.warehouse.views import load_cookbook
+from support.paths import DUCKDB_CLI, ROOT, SAMPLE_ARCHIVE
 
 pytestmark = pytest.mark.slow
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from conftest import ROOT
+from support.paths import ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -18,10 +18,10 @@ import subprocess
 import sys
 import time
 
-from conftest import STORY, article_html
 from newsflow.config import Settings
 from newsflow.jobs.daily import run_partition
 from newsflow.warehouse import layout
+from support.pages import STORY, article_html
 
 DAY = "2026-11-16"
 TOPICS = ["bridge", "ferry", "tram", "harbour", "council", "market", "school", "storm"]

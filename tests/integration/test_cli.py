@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED, STORY, article_html
 from newsflow import cli
+from support.pages import STORY, article_html
+from support.paths import SHARED
 
 NEWSFLOW = [sys.executable, "-m", "newsflow.cli"]
 

@@ -24,9 +24,9 @@ import duckdb
 import pytest
 import yaml
 
-from conftest import ROOT
 from newsflow.config import Settings
 from newsflow.warehouse.catalog import PostgresCatalog, parse_catalog
+from support.paths import ROOT
 
 COMPOSE = ROOT / "docker-compose.yaml"
 DOCKERFILE = ROOT / "Dockerfile"

@@ -4,7 +4,7 @@ Analysts hold the lake open read-only all day (``attach.sql`` in the DuckDB
 CLI or Python) while runs publish; sources of one date run as parallel tasks,
 and a retry may race a still-running attempt of the same partition. Real
 processes throughout: readers are DuckDB connections (the CLI, or Python) in
-their own processes, writers are forked publishers (``tests/publisher.py``)
+their own processes, writers are forked publishers (``tests/support/publisher.py``)
 running the DAG's publish code against one SQLite catalog.
 """
 
@@ -21,12 +21,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from publisher import Zygote, check_partition, ids_of
 
-from conftest import ANALYST_HABITS, DUCKDB_CLI, STORY, article_html, hold_catalog_open
 from newsflow.config import Settings
 from newsflow.warehouse import layout, queries
 from newsflow.warehouse.catalog import Lake
+from support.analysts import ANALYST_HABITS, hold_catalog_open
+from support.pages import STORY, article_html
+from support.paths import DUCKDB_CLI
+from support.publisher import Zygote, check_partition, ids_of
 
 DAY = "2026-11-16"
 LATER = "2026-11-17"

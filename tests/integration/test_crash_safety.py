@@ -25,13 +25,13 @@ import signal
 import time
 
 import pytest
-from publisher import Zygote, check_partition, referenced_files
 
-from conftest import STORY, article_html
 from newsflow.config import Settings
 from newsflow.jobs.daily import run_partition
 from newsflow.warehouse import commit
 from newsflow.warehouse.maintenance import maintain
+from support.pages import STORY, article_html
+from support.publisher import Zygote, check_partition, referenced_files
 
 DAY = "2026-11-16"
 SOAK = os.environ.get("NEWSFLOW_SOAK") == "1"

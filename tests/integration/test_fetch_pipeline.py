@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import STORY, article_html
 from newsflow.acquire.fetchers import DiscoveryFailed
 from newsflow.acquire.warc import read_responses
 from newsflow.config import Settings
 from newsflow.jobs.daily import run_partition
 from newsflow.warehouse import commit, layout, queries
-from webserver import NewsServer, Reply, news_server  # noqa: F401 - fixture
+from support.pages import STORY, article_html
+from support.webserver import NewsServer, Reply
 
 DAY = dt.date(2026, 11, 16)
 HTML = (("Content-Type", "text/html; charset=utf-8"),)
@@ -37,7 +37,7 @@ def page(title: str, paragraphs: list[str]) -> Reply:
 
 
 @pytest.fixture
-def web(news_server: NewsServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: F811
+def web(news_server: NewsServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A site with a feed, robots.txt, redirects and broken pages; a registry pointing at it."""
     site = news_server
     site.routes.update(
@@ -160,7 +160,7 @@ def test_the_day_before_takes_only_its_own_dated_pages(web):
     assert result["rejects"] == 1 and site.hits("/bridge") == 0
 
 
-def test_sitemap_index_and_url_list_sources(news_server, tmp_path, monkeypatch):  # noqa: F811
+def test_sitemap_index_and_url_list_sources(news_server, tmp_path, monkeypatch):
     site = news_server
     urlset = (
         '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '

@@ -25,11 +25,12 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from conftest import ROOT, STORY, article_html
 from newsflow.config import Settings
 from newsflow.text.extract import PageRejected, extract_page
 from newsflow.warehouse import queries
 from newsflow.warehouse.catalog import Lake
+from support.pages import STORY, article_html
+from support.paths import ROOT
 
 DAY = "2026-11-16"
 #: The child loads spaCy and trafilatura (about 400 MB) and reads pages up to

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, STORY, article_html
 from newsflow.acquire.readers import ArchiveError, open_archive
 from newsflow.config import Settings
 from newsflow.jobs.daily import run_partition
 from newsflow.jobs.imports import import_partition, plan_import
 from newsflow.warehouse import queries
-from webserver import NewsServer, Reply, news_server  # noqa: F401 - fixture
+from support.pages import STORY, article_html
+from support.paths import ROOT
+from support.webserver import NewsServer, Reply
 
 HTML = (("Content-Type", "text/html; charset=utf-8"),)
 UNDATED = "<html><body>" + "".join(f"<p>{line}</p>" for line in STORY) + "</body></html>"
@@ -29,7 +30,7 @@ def story(title: str, published: str) -> bytes:
 
 
 @pytest.fixture
-def site(news_server: NewsServer) -> NewsServer:  # noqa: F811 - fixture from webserver
+def site(news_server: NewsServer) -> NewsServer:
     """A small news site as wget sees it: an index linking dated and undated stories."""
     links = ["bridge", "ferry", "tram", "undated", "gone"]
     news_server.routes.update(

@@ -13,11 +13,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import ANALYST_HABITS, DUCKDB_CLI, STORY, article_html, hold_catalog_open
 from newsflow.config import Settings
 from newsflow.jobs.daily import run_partition
 from newsflow.jobs.sources import archive_dates, registry, source_ids
 from newsflow.warehouse import layout, queries
+from support.analysts import ANALYST_HABITS, hold_catalog_open
+from support.pages import STORY, article_html
+from support.paths import DUCKDB_CLI
 
 DAY = "2026-11-16"
 

@@ -11,13 +11,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import ROOT, STORY, article_html
 from newsflow import cli
 from newsflow.config import Settings
 from newsflow.jobs.daily import config_hash, run_partition
 from newsflow.jobs.reprocess import plan_reprocess, reprocess_partition
 from newsflow.warehouse import layout, queries
 from newsflow.warehouse.catalog import ALIAS
+from support.pages import STORY, article_html
+from support.paths import ROOT
 
 DAYS = ["2026-11-16", "2026-11-17"]
 TABLES = ("articles", "entities", "rejects", "runs", "quality")

@@ -31,11 +31,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from tiny_warehouse import article, lake_at, publish
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from conftest import ROOT, STORY, article_html
 from newsflow import cli
 from newsflow.acquire.readers import FolderArchive
 from newsflow.acquire.registry import SourceConfigError
@@ -44,6 +42,9 @@ from newsflow.jobs import imports
 from newsflow.jobs.daily import run_partition
 from newsflow.warehouse import commit, layout, queries
 from newsflow.warehouse.catalog import Lake
+from support.pages import STORY, article_html
+from support.paths import ROOT
+from support.tiny_warehouse import article, lake_at, publish
 
 DAY = dt.date(2026, 11, 16)
 SECRET = "hunter2"

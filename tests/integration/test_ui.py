@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from tiny_warehouse import article, lake_at, publish, replace
 
-from conftest import ROOT
 from newsflow.jobs.runs import dag_run_id, task_run_id
 from newsflow.warehouse import layout
 from newsflow.warehouse.catalog import Lake, SqliteCatalog
+from support.paths import ROOT
+from support.tiny_warehouse import article, lake_at, publish, replace
 
 sys.path.insert(0, str(ROOT / "plugins"))
 from newsflow_ui.app import app, require_reader

@@ -9,13 +9,12 @@ server's side: counts, spacing, concurrency, conditional headers.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-import pytest
 
 
 @dataclass(frozen=True)
@@ -127,14 +126,17 @@ class _Server(ThreadingHTTPServer):
         """Clients hanging up mid-body (size limits) are expected here."""
 
 
-@pytest.fixture
-def news_server() -> Iterator[NewsServer]:
+@contextlib.contextmanager
+def serve() -> Iterator[NewsServer]:
+    """A running server until the block ends (the ``news_server`` fixture in conftest)."""
     state = NewsServer()
     server = _Server(state)
     state.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

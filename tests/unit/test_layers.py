@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from support.paths import ROOT
+
 PACKAGE = ROOT / "include" / "newsflow"
 LAYERS = ("acquire", "text", "nlp", "warehouse")
 #: What each part of the package may import from newsflow (besides itself).

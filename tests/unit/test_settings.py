@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
 from newsflow.config import ENVIRONMENT, Settings
+from support.paths import ROOT
 
 
 def readme_settings() -> dict[str, str]:

@@ -24,7 +24,7 @@ from newsflow.acquire.http import (
     retry_after_seconds,
 )
 from newsflow.acquire.http.errors import FetchFailed
-from webserver import NewsServer, Reply, news_server  # noqa: F401 - fixture
+from support.webserver import NewsServer, Reply
 
 UA = "newsflow-test/1.0 (+https://example.org/bot)"
 PAGE = b"<html><body><p>" + b"news " * 200 + b"</p></body></html>"
@@ -61,7 +61,7 @@ def client(fake: FakeTime | None = None, **options: object) -> HttpClient:
 
 
 @pytest.fixture
-def site(news_server: NewsServer) -> NewsServer:  # noqa: F811 - fixture from webserver
+def site(news_server: NewsServer) -> NewsServer:
     news_server.routes["/robots.txt"] = Reply(200, b"User-agent: *\nDisallow: /private/\n")
     news_server.routes["/story"] = Reply(200, PAGE, (("Content-Type", "text/html"),))
     return news_server

@@ -5,8 +5,7 @@ from pathlib import Path
 import pytest
 
 from newsflow.acquire.registry import SourceConfigError, load_sources, validate_source_id
-
-ROOT = Path(__file__).resolve().parents[1]
+from support.paths import ROOT
 
 
 def write(tmp_path: Path, text: str) -> Path:

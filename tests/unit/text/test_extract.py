@@ -5,7 +5,6 @@ import datetime as dt
 
 import pytest
 
-from conftest import STORY, article_html
 from newsflow.text.dates import iso_date, url_date
 from newsflow.text.extract import (
     PageRejected,
@@ -17,6 +16,7 @@ from newsflow.text.extract import (
 )
 from newsflow.text.metadata import identify_language, published_date
 from newsflow.text.words import count_tokens, count_words, word_tokens
+from support.pages import STORY, article_html
 
 BOILERPLATE = [
     "We use cookies",

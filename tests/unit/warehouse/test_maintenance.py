@@ -20,13 +20,13 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pytest
-from publisher import referenced_files
 
 from newsflow import cli
 from newsflow.config import Settings
 from newsflow.warehouse import commit, layout
 from newsflow.warehouse.catalog import Lake
 from newsflow.warehouse.maintenance import maintain
+from support.publisher import referenced_files
 
 DAY = dt.date(2026, 11, 16)
 RERUNS = 100

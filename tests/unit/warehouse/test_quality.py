@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import duckdb
 import pyarrow as pa
 import pytest
-from tiny_warehouse import article, lake_at, publish, publish_all
 
 from newsflow.warehouse import queries
 from newsflow.warehouse.quality import (
@@ -20,6 +19,7 @@ from newsflow.warehouse.quality import (
     run_checks,
 )
 from newsflow.warehouse.schema import SCHEMAS
+from support.tiny_warehouse import article, lake_at, publish, publish_all
 
 SOURCE = "harbor-herald"
 DAYS = [dt.date(2026, 11, 10) + dt.timedelta(days=i) for i in range(9)]  # 11-10 .. 11-18

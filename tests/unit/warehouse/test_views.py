@@ -9,12 +9,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from tiny_warehouse import article, lake_at, publish_all
 
 from newsflow.nlp.entities import NAME_LABELS
 from newsflow.warehouse import queries
 from newsflow.warehouse.catalog import ALIAS
 from newsflow.warehouse.views import ANALYST_VIEWS, NAME_LABELS_SQL, load_cookbook
+from support.tiny_warehouse import article, lake_at, publish_all
 
 D16, D17, D18 = "2026-11-16", "2026-11-17", "2026-11-18"
 
