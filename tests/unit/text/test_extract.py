@@ -1,0 +1,325 @@
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+
+import pytest
+
+from newsflow.text.dates import iso_date, url_date
+from newsflow.text.extract import (
+    PageRejected,
+    decode,
+    extract_html,
+    extract_page,
+    extract_text,
+    sniff_format,
+)
+from newsflow.text.metadata import identify_language, published_date
+from newsflow.text.words import count_tokens, count_words, word_tokens
+from support.pages import STORY, article_html
+
+BOILERPLATE = [
+    "We use cookies",
+    "Share on Facebook",
+    "Also read",
+    "Ferry timetable",
+    "Leave a comment",
+    "Post comment",
+    "All rights reserved",
+    "Home",
+    "By Jane Roe",
+]
+
+
+def test_html_article_keeps_every_paragraph_and_drops_the_boilerplate():
+    html = article_html(
+        title="Lisbon to rebuild harbour bridge",
+        paragraphs=STORY,
+        canonical="https://gazette.example/bridge",
+    )
+    extracted = extract_html(html)
+    for paragraph in STORY:
+        assert paragraph in extracted.text
+    for phrase in BOILERPLATE:
+        assert phrase not in extracted.text, phrase
+    assert extracted.text.split("\n\n")[0] == STORY[0]  # the title is not repeated in the body
+    assert extracted.title == "Lisbon to rebuild harbour bridge"
+    assert extracted.author == "Jane Roe"
+    assert extracted.published.isoformat() == "2026-11-16"
+    assert extracted.language == "en"
+    assert extracted.canonical_url == "https://gazette.example/bridge"
+    assert extracted.input_format == "html"
+
+
+def test_html_post_pass_removes_teasers_credits_and_biographies_inside_the_article():
+    extra = (
+        "<p>Photo: Ana Costa / The Test Gazette</p>"
+        "<p>Read more: City budget passes after a long night</p>"
+        "<p>Jane Roe is a senior correspondent who has covered Lisbon politics since 2015.</p>"
+    )
+    html = article_html(title="Bridge", paragraphs=STORY, extra=extra)
+    text = extract_html(html).text
+    assert "Ana Costa" not in text
+    assert "City budget passes" not in text
+    assert "senior correspondent" not in text
+    assert STORY[-1] in text
+
+
+def test_plain_text_pages_go_through_the_text_cleaner():
+    page = "\n\n".join(
+        [
+            "Home > World",
+            "Lisbon to rebuild harbour bridge",
+            *STORY,
+            "Also Read: Ferry timetable changes again",
+            "Leave a Reply",
+        ]
+    )
+    extracted = extract_page(page.encode())
+    assert extracted.input_format == "text"
+    assert STORY[2] in extracted.text
+    assert "Ferry timetable" not in extracted.text
+    assert "Leave a Reply" not in extracted.text
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"", "empty"),
+        (b"  \n\t ", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary"),
+    ],
+)
+def test_undecodable_pages_are_rejected_with_a_reason(body, reason):
+    with pytest.raises(PageRejected) as caught:
+        extract_page(body)
+    assert (caught.value.stage, caught.value.reason) == ("decode", reason)
+
+
+def test_pages_without_an_article_are_rejected():
+    index = (
+        "<html><body><nav>"
+        + "".join(f'<li><a href="/n{i}">Headline number {i}</a></li>' for i in range(30))
+        + "</nav><h1>Page not found</h1><p>Sorry.</p></body></html>"
+    )
+    with pytest.raises(PageRejected) as caught:
+        extract_page(index.encode())
+    assert caught.value.stage == "extract"
+    assert caught.value.reason in {"no_main_text", "not_an_article", "not_found_page"}
+
+
+def test_decode_honours_boms_and_declared_charsets():
+    text = "Zürich café"
+    assert decode(codecs.BOM_UTF8 + text.encode()) == text
+    assert decode(codecs.BOM_UTF16_LE + text.encode("utf-16-le")) == text
+    declared = f'<meta charset="iso-8859-15"><p>{text} €</p>'.encode("iso-8859-15")
+    assert "café €" in decode(declared)
+
+
+def test_decode_prefers_the_http_charset_and_detects_when_nothing_is_declared():
+    cyrillic = "Президент встретился с премьер-министром в Москве в среду. " * 20
+    koi8 = f"<p>{cyrillic}</p>".encode("koi8-r")
+    assert cyrillic in decode(koi8, declared="koi8-r")
+    # A wrong <meta> loses against the server's header...
+    mislabelled = b'<meta charset="utf-16">' + koi8
+    assert cyrillic in decode(mislabelled, declared="koi8-r")
+    # ...and with no declaration at all the bytes are detected, not read as cp1252.
+    assert cyrillic in decode(f"<p>{cyrillic}</p>".encode("windows-1251"))
+    # A header naming an unknown or wrong charset does not break decoding.
+    assert decode("Zürich".encode(), declared="no-such-charset") == "Zürich"
+
+
+def test_sniff_format():
+    assert sniff_format("<!DOCTYPE html><html>") == "html"
+    assert sniff_format("  <div class=x>hello</div>") == "html"
+    assert sniff_format("Breaking: 3 < 4 and the <b> key is bold") == "text"
+
+
+def test_language_comes_from_the_text_not_the_template():
+    german = (
+        "Der Bürgermeister der Stadt hat am Montag angekündigt, dass die alte Brücke "
+        "im Hafen neu gebaut wird. Die Arbeiten sollen im Januar beginnen und sind "
+        "für die Bewohner des Viertels eine gute Nachricht, sagte er auf der Sitzung."
+    )
+    html = article_html(title="Brücke", paragraphs=[german] * 3)  # template says lang="en"
+    assert extract_html(html).language == "de"
+    assert identify_language(" ".join(STORY)) == "en"
+    assert identify_language("too short to tell") is None
+
+
+def page_with_dates(head: str = "", body: str = "") -> str:
+    return (
+        f"<html><head><title>Bridge</title>{head}</head><body><article>{body}"
+        + "".join(f"<p>{p}</p>" for p in STORY)
+        + "</article></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("html", "url", "expected"),
+    [
+        (
+            page_with_dates(
+                '<script type="application/ld+json">{"@graph": [{"@type": "WebPage"}, '
+                '{"@type": "NewsArticle", "datePublished": "2026-11-14T09:00:00+01:00"}]}'
+                '</script><meta property="article:published_time" content="2026-11-15">'
+            ),
+            None,
+            ("2026-11-14", "json_ld"),
+        ),
+        (
+            page_with_dates('<meta property="article:published_time" content="2026-11-15">'),
+            None,
+            ("2026-11-15", "html_meta"),
+        ),
+        (
+            page_with_dates(body='<span itemprop="datePublished">2026-11-13</span>'),
+            None,
+            ("2026-11-13", "html_meta"),
+        ),
+        (
+            page_with_dates(body='<time datetime="2026-11-12T10:00">12 Nov</time>'),
+            None,
+            ("2026-11-12", "html_time"),
+        ),
+        (page_with_dates(), "https://g.example/2026/11/11/bridge", ("2026-11-11", "url")),
+        (page_with_dates(), "https://g.example/news/bridge", (None, None)),
+    ],
+)
+def test_published_date_comes_from_the_most_explicit_place(html, url, expected):
+    published, source = published_date(html, url=url, fallback=None)
+    assert (published.isoformat() if published else None, source) == expected
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        # an XHTML page's declaration does not hide its meta tags
+        (
+            '<?xml version="1.0" encoding="utf-8"?>'
+            + page_with_dates('<meta name="pubdate" content="2026-11-15">'),
+            ("2026-11-15", "html_meta"),
+        ),
+        # JSON-LD deep in the body
+        (
+            page_with_dates(
+                body='<div><section><script type="application/ld+json">'
+                '{"datePublished": "2026-11-14"}</script></section></div>'
+            ),
+            ("2026-11-14", "json_ld"),
+        ),
+        # an element's text as the DOM reads it: markup and comments split it
+        (
+            page_with_dates(body='<p itemprop="datePublished">2026-<b>11</b>-<!-- x -->13</p>'),
+            ("2026-11-13", "html_meta"),
+        ),
+        # a <time> inside a dateless itemprop element is still a <time>
+        (
+            page_with_dates(
+                body='<div itemprop="datePublished">Monday <time datetime="2026-11-12">'
+                "12 Nov</time></div>"
+            ),
+            ("2026-11-12", "html_time"),
+        ),
+    ],
+)
+def test_date_elements_are_found_wherever_the_page_puts_them(html, expected):
+    published, source = published_date(html, url=None, fallback=None)
+    assert (published.isoformat() if published else None, source) == expected
+
+
+def test_broken_json_ld_and_impossible_dates_are_skipped():
+    html = page_with_dates(
+        '<script type="application/ld+json">{not json</script>'
+        '<meta name="date" content="2026-13-45"><meta name="pubdate" content="2026-11-10">'
+    )
+    published, source = published_date(html, url=None, fallback="2020-01-01")
+    assert (published.isoformat(), source) == ("2026-11-10", "html_meta")
+    assert published_date("<p>x</p>", url=None, fallback="2020-01-01")[1] == "htmldate"
+    assert published_date("", url="https://g.example/2026/11/11/x", fallback=None) == (
+        dt.date(2026, 11, 11),
+        "url",
+    )
+    assert url_date("https://g.example/2026/02/30/x") is None
+
+
+@pytest.mark.parametrize(
+    "boilerplate",
+    [
+        "Also read: Harbour tolls to rise in spring",
+        "Related: Ferry strike enters second week",
+        "Most read in Lisbon",
+        "Subscribe to our Morning Briefing newsletter",
+        "Sign up for breaking news alerts",
+        "Got a news tip? Email tips@gazette.example",
+        "Share this article",
+        "By MARIA LOPES",
+        "Photo: Ana Costa / The Test Gazette",
+        "The harbour at dawn. | Photo: Ana Costa",
+        "Jane Roe is a senior correspondent who has covered Lisbon since 2015.",
+        "The author, Jane Roe, writes about cities.",
+    ],
+)
+def test_html_post_pass_drops_each_kind_of_boilerplate(boilerplate):
+    html = article_html(title="Bridge", paragraphs=[*STORY[:3], boilerplate, *STORY[3:]])
+    text = extract_html(html).text
+    assert boilerplate not in text
+    assert all(paragraph in text for paragraph in STORY)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Share this information with your neighbours, the mayor urged residents on Monday.",
+        "By the end of the week, engineers had closed the bridge to all traffic again.",
+        "Related costs, such as the temporary footbridge, are not included in the budget.",
+    ],
+)
+def test_html_post_pass_keeps_article_sentences_that_look_like_boilerplate(sentence):
+    html = article_html(title="Bridge", paragraphs=[*STORY[:3], sentence, *STORY[3:]])
+    assert sentence in extract_html(html).text
+
+
+def test_words_are_counted_in_scripts_without_spaces():
+    assert count_words("Mayor Elena Marchetti spoke on Monday.") == 6
+    assert count_words("横浜市議会は月曜日に計画を承認した。") == 8  # 17 characters
+    assert count_words("Yokohama 横浜市 council") == 3
+
+
+def test_the_word_measures_differ_where_their_thresholds_were_tuned():
+    """count_words (the word_count column) skips punctuation and splits unspaced
+    scripts; the post-pass's tokens do neither; the cleaner's split at apostrophes."""
+    assert (count_words("Don't stop — now"), count_tokens("Don't stop — now")) == (3, 4)
+    assert word_tokens("Don't stop — now") == ["don", "t", "stop", "now"]
+    assert (count_words("横浜市議会は月曜日に"), count_tokens("横浜市議会は月曜日に")) == (5, 1)
+
+
+def test_metadata_values_and_urls_share_one_date_rule():
+    assert iso_date("2026-11-16T09:55:00+01:00") == dt.date(2026, 11, 16)
+    assert iso_date("2026-02-30") is None
+    assert iso_date(None) is None
+    assert url_date("https://g.example/news/2026-11-16-harbour") == dt.date(2026, 11, 16)
+    assert url_date("https://g.example/news/2026/13/16/harbour") is None
+
+
+@pytest.mark.parametrize(
+    "boilerplate",
+    [
+        "Also read: Harbour tolls to rise in spring",
+        "Read more: Ferry strike enters second week",
+        "Subscribe to our Morning Briefing newsletter",
+        "Follow us",
+        "Leave a comment",
+        "Photo: Ana Costa / The Test Gazette",
+        "The harbour at dawn. | Photo: Ana Costa",
+        "By Jane Roe",
+    ],
+)
+def test_both_cleaners_drop_what_their_shared_vocabulary_names(boilerplate):
+    """At the story's end: there the text cleaner also takes "Leave a comment" as
+    the label that ends the article; in the middle it would cut the story."""
+    html = article_html(title="Bridge", paragraphs=[*STORY, boilerplate])
+    page = "\n\n".join(["Harbour bridge to be rebuilt", *STORY, boilerplate])
+    for extracted in (extract_html(html), extract_text(page)):
+        assert boilerplate not in extracted.text, extracted.input_format
+        assert all(paragraph in extracted.text for paragraph in STORY), extracted.input_format
