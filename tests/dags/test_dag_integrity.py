@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -61,22 +62,39 @@ def test_daily_partitions_come_from_whole_day_data_intervals(dagbag):
     assert str(timetable.timezone) in {"UTC", "Timezone('UTC')"}
 
 
-def test_one_mapped_group_per_source(dagbag):
+PARTITION_STEPS = ("fetch", "extract", "enrich", "publish")
+
+
+def test_one_mapped_group_per_source_shows_the_data_s_way(dagbag):
     dag = dagbag.dags["news_daily"]
-    steps = [dag.get_task(f"partition.{name}") for name in ("fetch", "stage", "publish")]
+    steps = [dag.get_task(f"partition.{name}") for name in PARTITION_STEPS]
     groups = {id(task.get_closest_mapped_task_group()) for task in steps}
     assert len(groups) == 1 and steps[0].get_closest_mapped_task_group() is not None
-    assert [t.task_id for t in steps[0].downstream_list] == ["partition.stage"]
-    assert [t.task_id for t in steps[1].downstream_list] == ["partition.publish"]
+    for step, after in itertools.pairwise(steps):
+        assert [t.task_id for t in step.downstream_list] == [after.task_id]
     assert dag.get_task("refresh_catalog").trigger_rule == "all_done"
 
 
-def test_only_fetching_uses_the_network_pool(dagbag):
-    """The fetch pool caps concurrent crawling; CPU work must not queue behind it."""
+def test_fetch_and_enrich_have_pools_of_their_own_and_enrich_a_queue(dagbag):
+    """The fetch pool caps concurrent crawling, the nlp pool concurrent NER; other work
+    must not queue behind either. Only enrich (spaCy) goes to the nlp workers."""
     dag = dagbag.dags["news_daily"]
     pools = {task.task_id: task.pool for task in dag.tasks}
     assert pools.pop("partition.fetch") == "newsflow_fetch"
+    assert pools.pop("partition.enrich") == "newsflow_nlp"
     assert set(pools.values()) == {"default_pool"}
+    queues = {task.task_id: task.queue for task in dag.tasks}
+    assert queues.pop("partition.enrich") == "nlp"
+    assert set(queues.values()) == {"default"}
+
+
+def test_every_pool_a_dag_uses_is_in_the_pools_file(dagbag):
+    """make run, compose's airflow-init and make test-distributed import include/pools.json;
+    the scheduler queues nothing for a pool it lacks."""
+    declared = json.loads((ROOT / "include" / "pools.json").read_text())
+    used = {task.pool for dag in dagbag.dags.values() for task in dag.tasks} - {"default_pool"}
+    assert used and used <= set(declared)
+    assert all(declared[name]["slots"] >= 1 for name in used)
 
 
 def test_maintenance_runs_after_every_dag_that_writes_the_warehouse(dagbag):

@@ -33,7 +33,6 @@ RANGE = (dt.date(2026, 11, 16), dt.date(2026, 11, 17))
 SOURCE = "daily-planet"
 SITEMAP_SOURCE = "maps"
 COMPONENTS = ("api-server", "dag-processor", "scheduler")
-FETCH_POOL = "newsflow_fetch"
 
 
 def free_port() -> int:
@@ -89,9 +88,10 @@ def airflow_env(tmp_path: Path, sitemap: str) -> dict[str, str]:
         NEWSFLOW_QUALITY_THRESHOLDS="duplicate_rate_warn=1.0,duplicate_rate_fail=1.0",
     )
     subprocess.run(["airflow", "db", "migrate"], env=env, check=True, capture_output=True)
-    # fetch tasks run in their own pool; the scheduler queues nothing for a missing one
+    # fetch and enrich tasks run in pools of their own; the scheduler queues nothing for a
+    # missing one
     subprocess.run(
-        ["airflow", "pools", "set", FETCH_POOL, "2", "newsflow fetch tasks"],
+        ["airflow", "pools", "import", str(ROOT / "include" / "pools.json")],
         env=env,
         check=True,
         capture_output=True,

@@ -96,7 +96,7 @@ def airflow_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         NEWSFLOW_WAREHOUSE=str(tmp / "warehouse"),
     )
     run(env, "airflow", "db", "migrate")
-    run(env, "airflow", "pools", "set", "newsflow_fetch", "4", "news_daily fetch tasks")
+    run(env, "airflow", "pools", "import", str(ROOT / "include" / "pools.json"))
     # A manual run's data interval is the whole day before its logical date.
     for day in run(env, "newsflow", "sources", "--dates").split():
         logical = dt.date.fromisoformat(day) + dt.timedelta(days=1)

@@ -44,7 +44,7 @@ from newsflow.warehouse import commit, layout, queries
 from newsflow.warehouse.catalog import Lake
 from support.pages import STORY, article_html
 from support.paths import ROOT
-from support.tiny_warehouse import article, lake_at, publish
+from support.tiny_warehouse import article, lake_at, publish, run
 
 DAY = dt.date(2026, 11, 16)
 SECRET = "hunter2"
@@ -78,7 +78,7 @@ def test_no_commit_takes_a_hostile_source_id(tmp_path, source):
     with pytest.raises(SourceConfigError):
         commit.replace_partition(lake, "quality", source, DAY, [])
     with pytest.raises(SourceConfigError):
-        commit.publish_partition(lake, tmp_path / "staged", source, DAY, {"run_id": "r"})
+        commit.publish_partition(lake, tmp_path / "staged", source, DAY, run("r"))
     assert not lake.root.exists() or not any(lake.root.rglob("*.parquet"))
 
 

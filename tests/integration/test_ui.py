@@ -21,8 +21,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from newsflow.jobs.runs import dag_run_id, task_run_id
+from newsflow.records import Entity, Reject, Stage
 from newsflow.warehouse import layout
 from newsflow.warehouse.catalog import Lake, SqliteCatalog
+from support import tiny_warehouse as rows
 from support.paths import ROOT
 from support.tiny_warehouse import article, lake_at, publish, replace
 
@@ -34,17 +36,10 @@ SCHEDULED = "scheduled__2026-11-18T00:00:00+00:00"
 FINISHED = dt.datetime(2026, 11, 19, 6, tzinfo=dt.UTC)
 
 
-def entity(article_id: str, canonical: str, label: str = "PERSON") -> dict:
-    return {
-        "article_id": article_id,
-        "text": canonical,
-        "label": label,
-        "canonical": canonical,
-        "start_char": 0,
-        "end_char": len(canonical),
-        "sentence": 0,
-        "model": "en_core_web_sm-3.8.0",
-    }
+def entity(article_id: str, canonical: str, label: str = "PERSON") -> Entity:
+    return rows.entity(
+        article_id, text=canonical, label=label, canonical=canonical, end_char=len(canonical)
+    )
 
 
 def run(run_id: str, finished: dt.datetime = FINISHED) -> dict:
@@ -52,7 +47,7 @@ def run(run_id: str, finished: dt.datetime = FINISHED) -> dict:
 
 
 def reject(reason: str, stage: Stage = Stage.EXTRACT) -> Reject:
-    return tiny.reject("raw/x", url="https://news.example/bad", stage=stage, reason=reason)
+    return rows.reject("raw/x", url="https://news.example/bad", stage=stage, reason=reason)
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +97,7 @@ def tiny_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
         D3,
         articles=[article("h2"), article("h3")],
         entities=[entity("h2", "Elena Marchetti"), entity("h3", "Tuesday", "DATE")],
-        rejects=[reject("http_404", "fetch")],
+        rejects=[reject("http_404", Stage.FETCH)],
     )
     return root
 

@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The test tree: on ``sys.path`` (pytest's ``pythonpath``), so ``support`` imports.
+TESTS = ROOT / "tests"
 SAMPLE_ARCHIVE = ROOT / "include" / "sample_archive"
 SHARED = ROOT.parent / "shared"
 

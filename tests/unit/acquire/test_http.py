@@ -24,6 +24,7 @@ from newsflow.acquire.http import (
     retry_after_seconds,
 )
 from newsflow.acquire.http.errors import FetchFailed
+from newsflow.records import Run
 from support.webserver import NewsServer, Reply
 
 UA = "newsflow-test/1.0 (+https://example.org/bot)"
@@ -451,14 +452,18 @@ def test_charset_of() -> None:
     assert charset_of([]) is None
 
 
-def test_stats_merge_and_row() -> None:
+def test_stats_merge_and_run_fields() -> None:
     one = FetchStats(fetches=2, requests=3, bytes_received=10)
     one.statuses.update({200: 2})
     two = FetchStats(fetches=1, requests=1, retries=1, robots_refused=1)
     two.statuses.update({200: 1, 404: 1})
     merged = one.merge(two)
     assert (merged.fetches, merged.requests, merged.retries) == (3, 4, 1)
-    row = merged.as_row()
+    row = merged.run_fields()
+    assert Run(run_id="r", started_at=dt.datetime.now(dt.UTC), pages_in=0, articles=0, rejects=0,
+               entities=0, seconds_extract=0, seconds_enrich=0, seconds_write=0,
+               pipeline_version="v", extractor_version="v", models="", config_hash="h",
+               **row).http_retries == 1  # every field is a runs column  # fmt: skip
     assert row["http_fetches"] == 3 and row["http_robots_refused"] == 1
     assert row["http_bytes_received"] == 10
     assert json.loads(row["http_status_counts"]) == {"200": 3, "404": 1}

@@ -21,6 +21,7 @@ from newsflow.acquire.registry import SourceConfigError
 from newsflow.config import Settings
 from newsflow.warehouse import commit, layout, queries
 from newsflow.warehouse.catalog import ExtensionMissing, Lake, SqliteCatalog
+from support import tiny_warehouse as records
 
 DAY = dt.date(2026, 11, 16)
 
@@ -35,9 +36,9 @@ def stage(lake: Lake, ids: list[str], *, source: str = "s", day: dt.date = DAY) 
     """Staged files of a partition: one article, one entity and one reject per id."""
     staging = layout.staging_dir(lake.root, source, day, f"run-{ids[0] if ids else 'empty'}")
     with commit.PartitionWriter(staging) as writer:
-        writer.write("articles", [{"article_id": a, "title": f"title {a}"} for a in ids])
-        writer.write("entities", [{"article_id": a, "text": "X", "label": "ORG"} for a in ids])
-        writer.write("rejects", [{"raw_ref": f"{a}.html", "stage": "extract"} for a in ids])
+        writer.write("articles", [records.article(a, title=f"title {a}") for a in ids])
+        writer.write("entities", [records.entity(a) for a in ids])
+        writer.write("rejects", [records.reject(f"{a}.html") for a in ids])
     return staging
 
 
@@ -45,7 +46,7 @@ def publish(
     lake: Lake, ids: list[str], run_id: str, *, source: str = "s", day: dt.date = DAY, **row
 ) -> int:
     staging = stage(lake, ids, source=source, day=day)
-    return commit.publish_partition(lake, staging, source, day, {"run_id": run_id, **row})
+    return commit.publish_partition(lake, staging, source, day, records.run(run_id, **row))
 
 
 def partition(con: duckdb.DuckDBPyConnection, source: str = "s", day: dt.date = DAY) -> dict:
@@ -86,7 +87,7 @@ def test_partition_paths_cannot_escape_the_warehouse(lake, source):
             path()
     staging = stage(lake, ["a"])
     with pytest.raises(SourceConfigError):
-        commit.publish_partition(lake, staging, source, DAY, {"run_id": "r"})
+        commit.publish_partition(lake, staging, source, DAY, records.run("r"))
     assert not lake.has_catalog()  # refused before anything was written
 
 
@@ -94,7 +95,7 @@ def test_publish_replaces_the_partition_and_removes_the_staging(lake):
     publish(lake, ["other"], "r0", day=DAY + dt.timedelta(1))
     publish(lake, ["old-1", "old-2"], "r1")
     staging = stage(lake, ["new"])
-    commit.publish_partition(lake, staging, "s", DAY, {"run_id": "r2"})
+    commit.publish_partition(lake, staging, "s", DAY, records.run("r2"))
 
     assert not staging.exists()
     with lake.connect(read_only=True) as con:
@@ -140,7 +141,7 @@ def test_a_publish_failing_inside_leaves_the_previous_snapshot_intact(lake, dama
     damage(staging)
 
     with pytest.raises(duckdb.Error):
-        commit.publish_partition(lake, staging, "s", DAY, {"run_id": "r2"})
+        commit.publish_partition(lake, staging, "s", DAY, records.run("r2"))
 
     assert last_snapshot(lake) == before
     with lake.connect(read_only=True) as con:
@@ -213,8 +214,8 @@ def test_first_seen_remembers_hash_and_ingestion_time(lake):
     staging = layout.staging_dir(lake.root, "s", DAY, "y")
     at = dt.datetime(2026, 11, 16, 8, tzinfo=dt.UTC)
     with commit.PartitionWriter(staging) as writer:
-        writer.write("articles", [{"article_id": "a", "content_hash": "h", "ingested_at": at}])
-    commit.publish_partition(lake, staging, "s", DAY, {"run_id": "r"})
+        writer.write("articles", [records.article("a", content_hash="h", ingested_at=at)])
+    commit.publish_partition(lake, staging, "s", DAY, records.run("r"))
     with commit.writer(lake) as con:
         assert queries.first_seen(con, "s", DAY) == {"a": ("h", at)}
         assert queries.first_seen(con, "s", DAY + dt.timedelta(1)) == {}

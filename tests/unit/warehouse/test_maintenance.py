@@ -26,6 +26,8 @@ from newsflow.config import Settings
 from newsflow.warehouse import commit, layout
 from newsflow.warehouse.catalog import Lake
 from newsflow.warehouse.maintenance import maintain
+from support import tiny_warehouse as records
+from support.paths import TESTS
 from support.publisher import referenced_files
 
 DAY = dt.date(2026, 11, 16)
@@ -46,10 +48,10 @@ def publish(lake: Lake, run: int, *, day: dt.date = DAY, articles: int = 3) -> i
     ids = [f"r{run}-{k}" for k in range(articles)]
     staging = layout.staging_dir(lake.root, "s", day, f"run-{run}")
     with commit.PartitionWriter(staging) as writer:
-        writer.write("articles", [{"article_id": a, "title": f"run {run}"} for a in ids])
-        writer.write("entities", [{"article_id": a, "text": "X"} for a in ids for _ in range(3)])
-        writer.write("rejects", [{"raw_ref": f"r{run}.html", "stage": "extract"}])
-    return commit.publish_partition(lake, staging, "s", day, {"run_id": f"run-{run}"})
+        writer.write("articles", [records.article(a, title=f"run {run}") for a in ids])
+        writer.write("entities", [records.entity(a) for a in ids for _ in range(3)])
+        writer.write("rejects", [records.reject(f"r{run}.html")])
+    return commit.publish_partition(lake, staging, "s", day, records.run(f"run-{run}"))
 
 
 def cluster(lake: Lake, run: int) -> None:
@@ -169,10 +171,11 @@ import datetime as dt, sys
 from pathlib import Path
 from newsflow.config import Settings
 from newsflow.warehouse import commit
+from support.tiny_warehouse import run
 lake = Settings.from_env().lake()
 print("go", flush=True)
 commit.publish_partition(lake, Path(sys.argv[1]), "s", dt.date.fromisoformat(sys.argv[2]),
-                         {"run_id": "big"})
+                         run("big"))
 """
 
 
@@ -181,9 +184,9 @@ def stage_big(lake: Lake) -> Path:
     with commit.PartitionWriter(staging) as writer:
         for batch in range(4):
             ids = [f"big-{batch}-{k}" for k in range(5_000)]
-            writer.write("articles", [{"article_id": a, "text": f"{a} " * 40} for a in ids])
+            writer.write("articles", [records.article(a, text=f"{a} " * 40) for a in ids])
             writer.write(
-                "entities", [{"article_id": a, "text": f"{a}/{i}"} for a in ids for i in range(10)]
+                "entities", [records.entity(a, text=f"{a}/{i}") for a in ids for i in range(10)]
             )
     return staging
 
@@ -194,6 +197,7 @@ def kill_writer_mid_publish(lake: Lake, staging: Path) -> set[Path]:
     before = parquet_files(lake)
     writer = subprocess.Popen(
         [sys.executable, "-c", BIG_PUBLISH, str(staging), DAY.isoformat()],
+        env={**os.environ, "PYTHONPATH": str(TESTS)},
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -19,7 +19,7 @@ from newsflow.warehouse.quality import (
     run_checks,
 )
 from newsflow.warehouse.schema import SCHEMAS
-from support.tiny_warehouse import article, lake_at, publish, publish_all
+from support.tiny_warehouse import article, lake_at, publish, publish_all, reject
 
 SOURCE = "harbor-herald"
 DAYS = [dt.date(2026, 11, 10) + dt.timedelta(days=i) for i in range(9)]  # 11-10 .. 11-18
@@ -47,10 +47,10 @@ def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyCon
     ]
     articles[("wire", "2026-11-18")] = _articles("wire", dt.date(2026, 11, 18), 1)
     articles[("fresh", "2026-11-18")] = _articles("fresh", dt.date(2026, 11, 18), 4)
-    rejects = [{"raw_ref": f"r{i}.html", "stage": "extract", "reason": "empty"} for i in range(5)]
+    rejects = [reject(f"r{i}.html", reason="empty") for i in range(5)]
     publish_all(lake, articles, rejects={("wire", "2026-11-17"): rejects})
     # a run that published nothing still counts as a (zero) partition of history
-    publish(lake, "wire", "2026-11-12", run={"run_id": "r"})
+    publish(lake, "wire", "2026-11-12", run_fields={"run_id": "r"})
     with queries.analyst(lake) as con:
         yield con
 

@@ -11,10 +11,11 @@ import duckdb
 import pytest
 
 from newsflow.nlp.entities import NAME_LABELS
+from newsflow.records import Stage
 from newsflow.warehouse import queries
 from newsflow.warehouse.catalog import ALIAS
 from newsflow.warehouse.views import ANALYST_VIEWS, NAME_LABELS_SQL, load_cookbook
-from support.tiny_warehouse import article, lake_at, publish_all
+from support.tiny_warehouse import article, entity, lake_at, publish_all, reject
 
 D16, D17, D18 = "2026-11-16", "2026-11-17", "2026-11-18"
 
@@ -60,10 +61,10 @@ ARTICLES = {
 }
 REJECTS = {
     ("alpha", D16): [
-        {"raw_ref": "x.html", "stage": "extract", "reason": "no_main_text"},
-        {"raw_ref": "y.html", "stage": "decode", "reason": "binary"},
+        reject("x.html", reason="no_main_text"),
+        reject("y.html", stage=Stage.DECODE, reason="binary"),
     ],
-    ("beta", D17): [{"raw_ref": "z.html", "stage": "extract", "reason": "no_main_text"}],
+    ("beta", D17): [reject("z.html", reason="no_main_text")],
 }
 
 
@@ -74,22 +75,21 @@ def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyCon
     root: Path = tmp_path_factory.mktemp("views") / "warehouse"
     for rows in ARTICLES.values():
         for row in rows:
-            row["entity_count"] = len(ENTITIES.get(row["article_id"], []))
-            row["cluster_id"] = row["cluster_id"] or row["article_id"]
+            row.entity_count = len(ENTITIES.get(row.article_id, []))
+            row.cluster_id = row.cluster_id or row.article_id
     entities = {
         partition: [
-            {
-                "article_id": row["article_id"],
-                "text": c,
-                "label": label,
-                "canonical": c,
-                "start_char": 0,
-                "end_char": len(c),
-                "sentence": s,
-                "model": "m",
-            }
+            entity(
+                row.article_id,
+                text=c,
+                label=label,
+                canonical=c,
+                end_char=len(c),
+                sentence=s,
+                model="m",
+            )
             for row in rows
-            for c, label, s in ENTITIES.get(row["article_id"], [])
+            for c, label, s in ENTITIES.get(row.article_id, [])
         ]
         for partition, rows in ARTICLES.items()
     }
