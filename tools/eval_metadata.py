@@ -2,7 +2,7 @@
 
 The shared AEB truth has article bodies and URLs only, so metadata is measured
 on pages whose truth is known: a fresh archive from the project's own page
-generator (``tools/make_sample_archive.py``, three site templates: semantic
+generator (``testkit.sitegen``, three site templates: semantic
 HTML5, Drupal-style div soup with JSON-LD, and plain-text dumps), with a
 different seed than the committed sample so the figures are not read off the
 pages the tests use. Prints accuracy per input format and field, and where
@@ -20,9 +20,8 @@ import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from make_sample_archive import generate_archive  # a sibling script: tools/ is on sys.path
-
 from newsflow.text.extract import PageRejected, extract_page
+from testkit.sitegen import generate_archive
 
 log = logging.getLogger("eval_metadata")
 FIELDS = ("title", "author", "published", "language")

@@ -74,3 +74,20 @@ def test_the_rule_sees_an_upward_import(tmp_path):
     module = tmp_path / "bad.py"
     module.write_text("def f():\n    from newsflow.warehouse import commit\n", encoding="utf-8")
     assert newsflow_imports(module) - ALLOWED["text"] - {"text"} == {"warehouse"}
+
+
+def top_level_imports(path: Path) -> set[str]:
+    """The top-level packages ``path`` imports (``testkit.sitegen`` -> ``testkit``)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+    return found
+
+
+def test_the_package_never_imports_the_test_kit():
+    """testkit (the sample-site generator) is not shipped: the Docker image has no copy."""
+    users = [p for p in PACKAGE.rglob("*.py") if "testkit" in top_level_imports(p)]
+    assert not users, [str(p.relative_to(ROOT)) for p in users]
