@@ -1,7 +1,7 @@
 """Measure newsflow's speed and memory against the floor the model sets.
 
 Builds a corpus from the project's own page generator
-(``tools/make_sample_archive.py``: HTML and plain-text news pages with their
+(``testkit.sitegen``: HTML and plain-text news pages with their
 boilerplate) as one partition of one archive source, then measures, each in a
 fresh process so peak RSS is its own:
 
