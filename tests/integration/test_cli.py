@@ -151,8 +151,9 @@ def test_run_logs_one_structured_line_per_stage_and_status_shows_it(make_archive
         if "stage=" in line:
             fields = dict(f.split("=", 1) for f in line.split("stage=", 1)[1].split(" ")[1:])
             stages[line.split("stage=", 1)[1].split(" ")[0]] = fields
-    assert {"fetch", "extract", "enrich", "write", "publish", "quality"} <= set(stages)
+    assert {"fetch", "extract", "enrich", "publish", "quality"} <= set(stages)
     assert json.loads(stages["extract"]["articles"]) == 1
+    assert json.loads(stages["extract"]["seconds_staging"]) >= 0
     assert json.loads(stages["enrich"]["entities"]) > 0
 
     status = newsflow("status").stdout

@@ -39,6 +39,7 @@ AIRFLOW_SERVICES = (
     "airflow-dag-processor",
     "airflow-triggerer",
     "airflow-worker",
+    "airflow-worker-nlp",
 )
 #: Services that run for good: each must say whether it is healthy.
 LONG_RUNNING = (
@@ -49,6 +50,7 @@ LONG_RUNNING = (
     "airflow-dag-processor",
     "airflow-triggerer",
     "airflow-worker",
+    "airflow-worker-nlp",
 )
 WAREHOUSE_VOLUME = "newsflow-warehouse"
 #: The postgres image runs the scripts of this folder when it initialises its volume.
@@ -148,7 +150,7 @@ def test_airflow_services_share_one_configuration(services):
 def test_every_worker_mounts_the_warehouse(services):
     """Tasks of one partition run on any worker: all must see the same warehouse."""
     workers = [n for n in services if "worker" in n]
-    assert workers == ["airflow-worker"]
+    assert workers == ["airflow-worker", "airflow-worker-nlp"]
     for name in AIRFLOW_SERVICES:
         service = services[name]
         warehouse = environment(service)["NEWSFLOW_WAREHOUSE"]
@@ -156,22 +158,34 @@ def test_every_worker_mounts_the_warehouse(services):
         assert mounts.get(warehouse) == WAREHOUSE_VOLUME, f"{name}: warehouse not on the volume"
 
 
-def test_workers_can_scale(services):
+@pytest.mark.parametrize("name", ["airflow-worker", "airflow-worker-nlp"])
+def test_workers_can_scale(services, name):
     """``--scale airflow-worker=N`` fails with a fixed container name or host port."""
-    worker = services["airflow-worker"]
+    worker = services[name]
     assert "container_name" not in worker
     assert "ports" not in worker
     assert command_text(worker).startswith("airflow celery worker")
 
 
-def test_init_migrates_and_creates_the_fetch_pool(services):
-    pool = re.search(
-        r'^FETCH_POOL = "([^"]+)"', (ROOT / "dags" / "news_daily.py").read_text(), re.MULTILINE
-    ).group(1)
+def test_each_queue_the_dags_use_has_its_own_workers(services):
+    """Enrich tasks (queue ``nlp``) only on the NER workers, the rest on the others: a
+    queue no worker serves would leave its tasks queued for ever."""
+    dags = (ROOT / "dags" / "_common.py").read_text()
+    nlp_queue = re.search(r'^NLP_QUEUE = "([^"]+)"', dags, re.MULTILINE).group(1)
+    served = {
+        name: re.search(r"--queues (\S+)", command_text(services[name])).group(1)
+        for name in ("airflow-worker", "airflow-worker-nlp")
+    }
+    assert served == {"airflow-worker": "default", "airflow-worker-nlp": nlp_queue}
+
+
+def test_init_migrates_and_imports_the_pools_file(services):
     init = services["airflow-init"]
     script = command_text(init)
     assert "airflow db migrate" in script
-    assert re.search(rf"airflow pools set {re.escape(pool)} \d+ ", script), script
+    # the Dockerfile copies include/ to /opt/newsflow/include
+    assert "airflow pools import /opt/newsflow/include/pools.json" in script, script
+    assert "COPY include/ include/" in DOCKERFILE.read_text()
     assert init.get("restart") == "no"
     for name in AIRFLOW_SERVICES[1:]:
         depends = services[name]["depends_on"]

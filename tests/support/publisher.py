@@ -20,6 +20,7 @@ from pathlib import Path
 
 from newsflow.warehouse import queries
 from newsflow.warehouse.catalog import Lake
+from support.paths import TESTS
 
 #: The worker: ``go BASE`` forks a child publishing generations BASE, BASE+1, ...
 #: forever and prints its pid; ``run BASE COUNT`` forks one that publishes COUNT
@@ -32,6 +33,7 @@ import pyarrow as pa
 from newsflow.jobs.daily import publish_partition
 from newsflow.config import Settings
 from newsflow.warehouse import commit, layout
+from support import tiny_warehouse as tiny
 
 settings = Settings.from_env()
 lake = settings.lake()
@@ -48,20 +50,17 @@ def ids_of(gen):
 def publish(gen):
     ids = ids_of(gen)
     staging = layout.staging_dir(settings.warehouse, SOURCE, DAY, uuid.uuid4().hex)
-    with commit.PartitionWriter(staging) as writer:
-        writer.write("articles", [{"article_id": a, "title": f"gen {gen}", "text": "x" * 5000,
-                                   "content_hash": a, "ingested_at": dt.datetime.now(dt.UTC)}
-                                  for a in ids])
-        writer.write("entities", [{"article_id": a, "text": "X", "label": "ORG", "canonical": "X",
-                                   "start_char": 0, "end_char": 1, "sentence": s}
-                                  for a in ids for s in range(3)])
-        writer.write("rejects", [{"raw_ref": f"g{gen:07d}-r", "stage": "extract",
-                                  "reason": "not_an_article", "detail": "test"}])
+    tiny.stage(staging,
+               articles=[tiny.article(a, title=f"gen {gen}", text="x" * 5000, content_hash=a,
+                                      ingested_at=dt.datetime.now(dt.UTC)) for a in ids],
+               entities=[tiny.entity(a, sentence=s) for a in ids for s in range(3)],
+               rejects=[tiny.reject(f"g{gen:07d}-r")])
     result = publish_partition({"source": SOURCE, "date": DAY.isoformat(),
-                                "run_id": f"gen-{gen:07d}", "staging_dir": str(staging),
+                                "staging_dir": str(staging),
                                 "started_at": dt.datetime.now(dt.UTC).isoformat(),
                                 "pages_in": len(ids) + 1, "articles": len(ids), "rejects": 1,
-                                "entities": 3 * len(ids)}, settings=settings)
+                                "entities": 3 * len(ids)},
+                               run_id=f"gen-{gen:07d}", settings=settings)
     if LOG:
         with open(LOG, "a") as log:
             log.write(f"{gen} {result['snapshot_id']}\n")
@@ -121,7 +120,7 @@ class Zygote:
         self.stderr = tempfile.TemporaryFile("a+")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-c", ZYGOTE, source, day],
-            env={**os.environ, **(env or {})},
+            env={**os.environ, "PYTHONPATH": str(TESTS), **(env or {})},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr,

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from newsflow.nlp import dedupe
 from newsflow.records import Article, Entity, Reject, Run, Stage
 from newsflow.warehouse import commit, layout
 from newsflow.warehouse.catalog import Lake
@@ -44,11 +45,12 @@ def article(article_id: str, **values: object) -> Article:
         "entity_count": 0,
         "ingested_at": INGESTED,
         "raw_ref": f"{article_id}.html",
-        "fingerprint": b"",
         "cluster_id": None,
         "duplicate_of": None,
     }
-    return Article(article_id=article_id, **{**fields, **values})
+    fields.update(values)
+    fields.setdefault("fingerprint", dedupe.fingerprint(fields["text"]))
+    return Article(article_id=article_id, **fields)
 
 
 def entity(article_id: str, **values: object) -> Entity:
@@ -150,7 +152,7 @@ def publish_all(
 def replace(lake: Lake, table: str, rows: Mapping[tuple[str, str], Rows]) -> None:
     """``{(source, date): rows}``: replace those partitions of ``table``, with no ``runs`` row."""
     for (source, date), part in rows.items():
-        commit.replace_partition(lake, table, source, _day(date), [dict(r) for r in part])
+        commit.replace_partition(lake, table, source, _day(date), list(part))
 
 
 def lake_at(root: Path) -> Lake:

@@ -305,7 +305,7 @@ def extract_partition(fetched: dict, *, settings: Settings | None = None) -> dic
     staging = Path(staged.staging_dir)
     seen_ids: dict[str, str] = {}
     reasons: Counter[str] = Counter()
-    seconds = Counter[str]()
+    seconds = Counter({"extract": 0.0, "write": 0.0})
     with (
         commit.PartitionWriter(staging / EXTRACTED, ["articles"]) as articles,
         commit.PartitionWriter(staging, ["rejects"]) as rejects,
@@ -332,6 +332,8 @@ def extract_partition(fetched: dict, *, settings: Settings | None = None) -> dic
         rejects=staged.rejects,
         reject_reasons=staged.reject_reasons,
         seconds=staged.seconds["extract"],
+        seconds_staging=round(seconds["write"], 3),
+        staging=staged.staging_dir,
     )
     if staged.pages_in != staged.articles + staged.rejects:
         raise AssertionError(f"{source.id}/{day}: pages in != articles + rejects ({staged})")
@@ -356,7 +358,7 @@ def enrich_partition(extracted: dict, *, settings: Settings | None = None) -> di
         pa.Table.from_batches([b])
         for b in source_file.iter_batches(batch_size=settings.page_batch_size)
     )
-    seconds = Counter[str]()
+    seconds = Counter({"enrich": 0.0, "write": 0.0})
     with commit.PartitionWriter(staging, ["articles", "entities"]) as writer:
         for batch in in_order(enrich_batch, batches, options, workers=settings.workers):
             started = time.perf_counter()
@@ -377,6 +379,7 @@ def enrich_partition(extracted: dict, *, settings: Settings | None = None) -> di
         entities=staged.entities,
         models=staged.models,
         seconds=staged.seconds["enrich"],
+        seconds_staging=round(seconds["write"], 3),
     )
     return staged.to_dict()
 

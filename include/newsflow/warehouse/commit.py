@@ -296,7 +296,7 @@ def _last_snapshot(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def replace_partition(
-    lake: Lake, table: str, source: str, date: dt.date, rows: pa.Table | list[dict]
+    lake: Lake, table: str, source: str, date: dt.date, rows: pa.Table | Sequence[object]
 ) -> None:
     """Replace one partition of ``table`` with ``rows`` (``quality``, a migration)."""
     data = as_table(table, rows)
