@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from newsflow.acquire.fetchers import DiscoveryFailed
+from newsflow.acquire.crawler import DiscoveryFailed
 from newsflow.acquire.warc import read_responses
 from newsflow.config import Settings
 from newsflow.jobs.daily import run_partition

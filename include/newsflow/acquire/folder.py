@@ -1,7 +1,7 @@
 """Which files of an archive folder are pages, and how one is read.
 
 Both folder readers follow this rule: the daily
-:class:`newsflow.acquire.fetchers.ArchiveFetcher` (``date=<YYYY-MM-DD>/``
+:class:`newsflow.acquire.pages.FolderPages` (``date=<YYYY-MM-DD>/``
 folders) and the import's :class:`newsflow.acquire.readers.FolderArchive`
 (saved pages anywhere below a folder).
 

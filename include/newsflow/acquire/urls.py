@@ -211,3 +211,11 @@ def _normalize_escapes(component: str, safe: frozenset[str]) -> str:
             out.extend(f"%{byte:02X}" for byte in char.encode("utf-8", "surrogatepass"))
         index += 1
     return "".join(out)
+
+
+def canonical_or_none(url: str | None) -> str | None:
+    """The canonical form of ``url``, or None if it is not a web URL at all."""
+    try:
+        return canonicalize(url) if url else None
+    except InvalidURL:
+        return None

@@ -30,7 +30,8 @@ from typing import TypeVar
 import pyarrow as pa
 
 from newsflow import __version__
-from newsflow.acquire.fetchers import RawPage, canonical_or_none
+from newsflow.acquire.pages import RawPage
+from newsflow.acquire.urls import canonical_or_none
 from newsflow.nlp import dedupe
 from newsflow.nlp.entities import find_entities
 from newsflow.records import Article, Entity, Reject, Stage
@@ -136,7 +137,7 @@ def extract_batch(pages: list[RawPage], options: ExtractOptions) -> ExtractedBat
     for page in pages:
         if page.body is None:
             reason = page.reason or "unreadable"
-            result.rejects.append(reject(page, Stage.FETCH, reason, page.error or ""))
+            result.rejects.append(reject(page, Stage.FETCH, reason, page.detail or ""))
             continue
         try:
             extracted = extract_page(

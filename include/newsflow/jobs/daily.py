@@ -33,21 +33,16 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from newsflow.acquire.discovery import Entry
-from newsflow.acquire.fetchers import (
+from newsflow.acquire.crawler import Crawler
+from newsflow.acquire.crawler import (
     DiscoveryFailed as DiscoveryFailed,  # fetch_partition raises it; the DAG reads it
 )
-from newsflow.acquire.fetchers import (
-    FetchFailure,
-    RawArchive,
-    RawPage,
-    WebCrawler,
-    canonical_or_none,
-    fetchers_for,
-    write_failures,
-)
+from newsflow.acquire.discovery import Entry
 from newsflow.acquire.http import HttpClient, Response
+from newsflow.acquire.pages import RawPage, page_readers_for
+from newsflow.acquire.rawstore import FetchFailure, RawArchive, write_failures
 from newsflow.acquire.registry import Source
+from newsflow.acquire.urls import canonical_or_none
 from newsflow.acquire.warc import WarcWriter
 from newsflow.config import Settings
 from newsflow.jobs.batch import (
@@ -174,7 +169,7 @@ def _pages_to_fetch(
 
 
 def _fetch_pages(
-    crawler: WebCrawler, todo: list[Entry], raw: RawArchive, source: Source
+    crawler: Crawler, todo: list[Entry], raw: RawArchive, source: Source
 ) -> list[FetchFailure]:
     """Fetch ``todo`` into the partition's WARC, carrying over what did not change."""
     failures: list[FetchFailure] = []
@@ -185,7 +180,7 @@ def _fetch_pages(
             if response.not_modified:
                 continue  # unchanged: the copy the archive holds is carried over
             if response.status is None:
-                reason, detail = response.error or "unknown", response.detail or ""
+                reason, detail = response.reason or "unknown", response.detail or ""
                 failures.append(FetchFailure(response.requested_url, reason, detail))
                 continue
             dated_by = source.kind if entry.published else "fetch_date"
@@ -195,7 +190,7 @@ def _fetch_pages(
     return failures
 
 
-def _archive_discovery(settings: Settings, crawler: WebCrawler, raw: RawArchive) -> None:
+def _archive_discovery(settings: Settings, crawler: Crawler, raw: RawArchive) -> None:
     """Keep the feeds and sitemaps discovery read beside the partition's pages."""
     discovery = raw.warc.with_name(layout.DISCOVERY_FILE)
     ref_name = layout.raw_ref_name(settings.warehouse, discovery)
@@ -231,7 +226,7 @@ def fetch_partition(
     raw = partition_archive(settings, source.id, day)
     with _http_client(settings, source) as client:
         cache = layout.discovery_cache(settings.warehouse, source.id)
-        crawler = WebCrawler(source, client, cache_dir=cache)
+        crawler = Crawler(source, client, cache_dir=cache)
         entries = crawler.discover(day)
         todo = _pages_to_fetch(entries, raw, settings, source, refetch=refetch)
         failures = _fetch_pages(crawler, todo, raw, source)
@@ -278,12 +273,12 @@ def _keep_first_articles(batch: ExtractedBatch, seen_ids: dict[str, str]) -> Non
 
 def _raw_pages(settings: Settings, source: Source, day: dt.date) -> Iterator[RawPage]:
     """Every raw page of the partition: its raw archive, or its source's archive folder."""
-    fetchers = fetchers_for(
+    readers = page_readers_for(
         source,
         max_page_bytes=settings.max_page_bytes,
         raw=partition_archive(settings, source.id, day),
     )
-    return itertools.chain.from_iterable(fetcher.pages(day) for fetcher in fetchers)
+    return itertools.chain.from_iterable(reader.pages(day) for reader in readers)
 
 
 def extract_partition(fetched: dict, *, settings: Settings | None = None) -> dict:

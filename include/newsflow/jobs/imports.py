@@ -39,9 +39,10 @@ from urllib.parse import quote
 import duckdb
 from tqdm import tqdm
 
-from newsflow.acquire.fetchers import FetchFailure, canonical_or_none, read_failures, write_failures
 from newsflow.acquire.http import charset_of
+from newsflow.acquire.rawstore import FetchFailure, read_failures, write_failures
 from newsflow.acquire.readers import ArchiveRecord, open_archive
+from newsflow.acquire.urls import canonical_or_none
 from newsflow.config import Settings
 from newsflow.jobs.daily import held_urls, partition_archive, publish_partition, stage_partition
 from newsflow.jobs.runs import import_run_id

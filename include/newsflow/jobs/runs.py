@@ -20,6 +20,7 @@ import uuid
 
 log = logging.getLogger(__name__)
 
+
 def task_run_id(dag_run_id: str, source_id: str, try_number: int) -> str:
     """news_daily's name for a task's run: the DAG run, the source and the try."""
     return f"{dag_run_id}__{source_id}__try{try_number}"

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
-from newsflow.acquire.fetchers import ArchiveFetcher
+from newsflow.acquire.pages import FolderPages
 from newsflow.acquire.registry import Source, load_sources
 from newsflow.config import Settings
 
@@ -54,5 +54,5 @@ def archive_dates(*, settings: Settings | None = None) -> list[str]:
     dates: set[dt.date] = set()
     for source in registry(settings).values():
         if source.kind == "archive":
-            dates.update(ArchiveFetcher(source, max_page_bytes=settings.max_page_bytes).dates())
+            dates.update(FolderPages(source, max_page_bytes=settings.max_page_bytes).dates())
     return [d.isoformat() for d in sorted(dates)]

@@ -73,7 +73,7 @@ def site(news_server: NewsServer) -> NewsServer:
 
 def test_loopback_is_refused_unless_allowed(site: NewsServer) -> None:
     refused = client(allow_hosts=[]).fetch(site.url("/story"))
-    assert (refused.error, refused.status, refused.body) == ("blocked_address", None, b"")
+    assert (refused.reason, refused.status, refused.body) == ("blocked_address", None, b"")
     assert "loopback" in refused.detail
     assert site.seen == []  # nothing was sent, not even robots.txt
 
@@ -83,7 +83,7 @@ def test_loopback_is_refused_unless_allowed(site: NewsServer) -> None:
 
 def test_allow_list_by_host_name(site: NewsServer) -> None:
     url = site.url("/story").replace("127.0.0.1", "localhost")
-    assert client(allow_hosts=[]).fetch(url).error == "blocked_address"
+    assert client(allow_hosts=[]).fetch(url).reason == "blocked_address"
     assert client(allow_hosts=["LOCALHOST"]).fetch(url).status == 200
     # connected to the checked address, but the site still sees its own name
     assert site.seen[-1].headers["Host"] == f"localhost:{site.port}"
@@ -92,8 +92,8 @@ def test_allow_list_by_host_name(site: NewsServer) -> None:
 def test_only_http_and_https() -> None:
     http = client()
     for url in ("ftp://127.0.0.1/x", "file:///etc/passwd", "gopher://127.0.0.1/"):
-        assert http.fetch(url).error == "scheme"
-    assert http.fetch("http:///nohost").error == "invalid_url"
+        assert http.fetch(url).reason == "scheme"
+    assert http.fetch("http:///nohost").reason == "invalid_url"
     with pytest.raises(FetchRefused) as refused:
         http.check_url("file:///etc/passwd")
     assert refused.value.reason == "scheme"
@@ -133,10 +133,10 @@ def test_redirects_are_checked_at_every_hop(site: NewsServer) -> None:
     )
     http = client()
     metadata = http.fetch(site.url("/to-metadata"))
-    assert metadata.error == "blocked_address" and "metadata" in metadata.detail
+    assert metadata.reason == "blocked_address" and "metadata" in metadata.detail
     assert metadata.redirects == [site.url("/to-metadata")]
     other = http.fetch(site.url("/to-other-loopback"))
-    assert other.error == "blocked_address" and "127.0.0.2" in other.detail
+    assert other.reason == "blocked_address" and "127.0.0.2" in other.detail
     assert http.stats.blocked == 2
 
 
@@ -157,7 +157,7 @@ def test_redirect_loop_stops_at_the_limit(site: NewsServer) -> None:
     site.routes["/a"] = Reply(302, headers=(("Location", "/b"),))
     site.routes["/b"] = Reply(302, headers=(("Location", "/a"),))
     response = client(max_redirects=3).fetch(site.url("/a"))
-    assert response.error == "too_many_redirects"
+    assert response.reason == "too_many_redirects"
     assert site.hits("/a") + site.hits("/b") == 4  # the first request and 3 redirects
 
 
@@ -166,7 +166,7 @@ def test_redirect_loop_stops_at_the_limit(site: NewsServer) -> None:
 
 def test_robots_disallow_is_honoured_and_robots_fetched_once(site: NewsServer) -> None:
     http = client()
-    assert http.fetch(site.url("/private/secret")).error == "robots_disallowed"
+    assert http.fetch(site.url("/private/secret")).reason == "robots_disallowed"
     assert http.fetch(site.url("/story")).ok
     assert http.fetch(site.url("/story")).ok
     assert site.hits("/private/secret") == 0
@@ -198,7 +198,7 @@ def test_robots_status_rules(site: NewsServer, robots: Reply, story_allowed: boo
     site.routes["/robots.txt"] = robots
     response = client(FakeTime(), max_retries=1).fetch(site.url("/story"))
     assert response.ok is story_allowed
-    assert response.error == (None if story_allowed else "robots_unavailable")
+    assert response.reason == (None if story_allowed else "robots_unavailable")
     assert site.hits("/story") == int(story_allowed)
 
 
@@ -274,10 +274,10 @@ def test_persistent_errors_give_up_after_max_retries(site: NewsServer) -> None:
     fake = FakeTime()
     http = client(fake, max_retries=2)
     down = http.fetch(site.url("/down"))
-    assert (down.status, down.error, down.ok) == (503, "http_503", False)
+    assert (down.status, down.reason, down.ok) == (503, "http_503", False)
     assert site.hits("/down") == 3
     gone = http.fetch(site.url("/gone"))
-    assert (gone.status, gone.error, site.hits("/gone")) == (404, "http_404", 1)
+    assert (gone.status, gone.reason, site.hits("/gone")) == (404, "http_404", 1)
     stats = http.stats
     assert stats.statuses == {503: 1, 404: 1} and stats.retries == 2 and stats.errors == 2
 
@@ -286,7 +286,7 @@ def test_read_timeout_is_retried_then_reported(site: NewsServer) -> None:
     site.routes["/slow"] = Reply(200, b"late", delay=1.0)
     fake = FakeTime()
     response = client(fake, read_timeout=0.2, max_retries=1).fetch(site.url("/slow"))
-    assert response.error == "timeout" and response.status is None
+    assert response.reason == "timeout" and response.status is None
     assert site.hits("/slow") == 2
 
 
@@ -294,9 +294,9 @@ def test_unreachable_host_is_an_error_not_an_exception() -> None:
     fake = FakeTime()
     http = client(fake, max_retries=1)
     response = http.fetch("http://127.0.0.1:9/x")  # nothing listens on the discard port
-    assert response.error == "robots_unavailable" and "Connection refused" in response.detail
+    assert response.reason == "robots_unavailable" and "Connection refused" in response.detail
     assert len(fake.sleeps) == 1  # robots.txt was retried once before giving up
-    assert http.fetch("http://127.0.0.1:9/y").error == "robots_unavailable"
+    assert http.fetch("http://127.0.0.1:9/y").reason == "robots_unavailable"
     assert http.stats.robots_fetches == 1  # the failure is cached, not retried per page
 
 
@@ -374,9 +374,9 @@ def test_oversized_body_is_rejected(site: NewsServer) -> None:
     site.routes["/big-chunked"] = Reply(200, big, chunked=True)
     http = client(max_body_bytes=100_000)
     declared = http.fetch(site.url("/big"))
-    assert declared.error == "too_large" and "Content-Length" in declared.detail
+    assert declared.reason == "too_large" and "Content-Length" in declared.detail
     streamed = http.fetch(site.url("/big-chunked"))
-    assert streamed.error == "too_large" and streamed.body == b""
+    assert streamed.reason == "too_large" and streamed.body == b""
     assert http.stats.bytes_received < 200_000  # stopped early, did not read it all
     assert http.fetch(site.url("/story")).ok  # the client is still usable
 
@@ -390,7 +390,7 @@ def test_compression_bomb_is_rejected(site: NewsServer, coding: str, compress) -
     assert len(bomb) < 100_000
     site.routes["/bomb"] = Reply(200, bomb, (("Content-Encoding", coding),))
     response = client(max_body_bytes=1_000_000).fetch(site.url("/bomb"))
-    assert response.error == "too_large" and "decompressed" in response.detail
+    assert response.reason == "too_large" and "decompressed" in response.detail
 
 
 def test_corrupt_and_unknown_encodings(site: NewsServer) -> None:
@@ -400,9 +400,9 @@ def test_corrupt_and_unknown_encodings(site: NewsServer) -> None:
     )
     site.routes["/zstd"] = Reply(200, b"....", (("Content-Encoding", "zstd"),))
     http = client()
-    assert http.fetch(site.url("/corrupt")).error == "decode"
-    assert http.fetch(site.url("/truncated")).error == "decode"
-    assert http.fetch(site.url("/zstd")).error == "unsupported_encoding"
+    assert http.fetch(site.url("/corrupt")).reason == "decode"
+    assert http.fetch(site.url("/truncated")).reason == "decode"
+    assert http.fetch(site.url("/zstd")).reason == "unsupported_encoding"
 
 
 def test_one_table_says_what_retrying_can_do() -> None:

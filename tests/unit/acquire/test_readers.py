@@ -3,7 +3,8 @@ from __future__ import annotations
 import datetime as dt
 
 from newsflow.acquire import readers
-from newsflow.acquire.fetchers import ArchiveFetcher, RawArchive, fetchers_for
+from newsflow.acquire.pages import FolderPages, page_readers_for
+from newsflow.acquire.rawstore import RawArchive
 from newsflow.acquire.readers import FolderArchive
 from newsflow.acquire.registry import Source
 
@@ -20,7 +21,7 @@ def test_archive_fetcher_reads_pages_of_one_date_in_name_order(tmp_path):
     (tmp_path / "date=2026-11-17").mkdir()
     (tmp_path / "date=junk").mkdir()
     source = Source(id="s", name="S", kind="archive", path=tmp_path)
-    fetcher = ArchiveFetcher(source, max_page_bytes=100)
+    fetcher = FolderPages(source, max_page_bytes=100)
 
     pages = list(fetcher.pages(DAY))
 
@@ -36,9 +37,9 @@ def test_oversized_pages_are_not_read_whole_but_reported(tmp_path):
     folder.mkdir()
     (folder / "huge.html").write_bytes(b"x" * 1000)
     source = Source(id="s", name="S", kind="archive", path=tmp_path)
-    [page] = ArchiveFetcher(source, max_page_bytes=999).pages(DAY)
+    [page] = FolderPages(source, max_page_bytes=999).pages(DAY)
     assert page.body is None
-    assert "larger than 999 bytes" in page.error
+    assert "larger than 999 bytes" in page.detail
 
 
 def test_links_out_of_the_archive_are_reported_not_read(tmp_path):
@@ -51,10 +52,10 @@ def test_links_out_of_the_archive_are_reported_not_read(tmp_path):
     (folder / "same.txt").symlink_to(folder / "ok.txt")  # a link inside the archive is fine
     source = Source(id="s", name="S", kind="archive", path=tmp_path / "archive")
 
-    evil, ok, same = ArchiveFetcher(source, max_page_bytes=100).pages(DAY)
+    evil, ok, same = FolderPages(source, max_page_bytes=100).pages(DAY)
 
     assert evil.body is None and evil.reason == "outside_archive"
-    assert "password" not in (evil.error or "")
+    assert "password" not in (evil.detail or "")
     assert ok.body == same.body == b"story"
 
 
@@ -62,14 +63,15 @@ def test_partitions_are_read_from_the_folder_and_the_raw_archive(tmp_path):
     raw = RawArchive(tmp_path / "pages.warc.gz", tmp_path / "failures.jsonl", "raw/x")
     web = Source(id="s", name="S", kind="feed", url="https://example.org/rss")
     folder = Source(id="s", name="S", kind="archive", path=tmp_path)
-    assert [type(f).__name__ for f in fetchers_for(web, max_page_bytes=10, raw=raw)] == [
-        "RawArchiveFetcher"
+    assert [type(f).__name__ for f in page_readers_for(web, max_page_bytes=10, raw=raw)] == [
+        "RawArchivePages"
     ]
-    assert [type(f).__name__ for f in fetchers_for(folder, max_page_bytes=10, raw=raw)] == [
-        "ArchiveFetcher",
-        "RawArchiveFetcher",
+    assert [type(f).__name__ for f in page_readers_for(folder, max_page_bytes=10, raw=raw)] == [
+        "FolderPages",
+        "RawArchivePages",
     ]
-    assert list(fetchers_for(web, max_page_bytes=10, raw=raw)[0].pages(DAY)) == []  # no file yet
+    [reader] = page_readers_for(web, max_page_bytes=10, raw=raw)
+    assert list(reader.pages(DAY)) == []  # no file yet
 
 
 def test_both_folder_readers_follow_one_rule_for_names(tmp_path):
@@ -81,7 +83,7 @@ def test_both_folder_readers_follow_one_rule_for_names(tmp_path):
         (folder / name).write_text("x")
     source = Source(id="s", name="S", kind="archive", path=tmp_path)
 
-    daily = [p.raw_ref for p in ArchiveFetcher(source, max_page_bytes=100).pages(DAY)]
+    daily = [p.raw_ref for p in FolderPages(source, max_page_bytes=100).pages(DAY)]
     archive = FolderArchive(tmp_path)
     imported = [r.ref for r in archive.records()]
 

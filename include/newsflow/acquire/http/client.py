@@ -366,11 +366,11 @@ class HttpClient:
         attempts: int,
     ) -> Response:
         not_modified = reply.status == 304
-        error = None if reply.status < 400 else f"http_{reply.status}"
+        reason = None if reply.status < 400 else f"http_{reply.status}"
         if 200 <= reply.status < 300:
             self._validators.remember(final, reply.headers)
         with self._lock:
-            self._stats.add(fetches=1, not_modified=not_modified, errors=error is not None)
+            self._stats.add(fetches=1, not_modified=not_modified, errors=reason is not None)
             self._stats.statuses[reply.status] += 1
         return Response(
             url=final,
@@ -382,7 +382,7 @@ class HttpClient:
             redirects=redirects,
             elapsed=self._clock() - started,
             not_modified=not_modified,
-            error=error,
+            reason=reason,
             attempts=attempts,
         )
 
@@ -408,7 +408,7 @@ class HttpClient:
             fetched_at=dt.datetime.now(dt.UTC),
             redirects=redirects,
             elapsed=self._clock() - started,
-            error=failure.reason,
+            reason=failure.reason,
             detail=failure.detail,
             attempts=attempts,
         )

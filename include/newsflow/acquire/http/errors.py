@@ -2,7 +2,7 @@
 
 Two parties ask: the client, whether to retry at once (with backoff) inside
 the fetch, and the orchestrator, whether a source whose feed failed should be
-tried again later (:class:`newsflow.acquire.fetchers.DiscoveryFailed`'s
+tried again later (:class:`newsflow.acquire.crawler.DiscoveryFailed`'s
 ``transient``). :data:`REASONS` answers both for every reason a fetch can
 fail for; :func:`retry_of` adds the HTTP statuses.
 """

@@ -34,8 +34,8 @@ class Response:
     ``url`` is the final URL after redirects; ``redirects`` the URLs that
     answered with a redirect, in order. ``body`` is decompressed. ``status``
     is None when the fetch ended without a usable HTTP response (a refusal, a
-    network error, a body over the limits); ``error`` is then set, as it is
-    for 4xx/5xx answers (``http_<status>``). A 304 is ``ok`` with
+    network error, a body over the limits); ``reason`` then says why (a key
+    of ``errors.REASONS``), as it does for 4xx/5xx answers (``http_<status>``). A 304 is ``ok`` with
     ``not_modified`` set and an empty body.
     """
 
@@ -48,14 +48,14 @@ class Response:
     redirects: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     not_modified: bool = False
-    error: str | None = None
+    reason: str | None = None
     detail: str = ""
     attempts: int = 0
 
     @property
     def ok(self) -> bool:
         """A page to process (2xx) or a known-unchanged one (304)."""
-        return self.error is None
+        return self.reason is None
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), or None."""
