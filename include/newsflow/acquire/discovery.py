@@ -24,9 +24,9 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-log = logging.getLogger(__name__)
+from newsflow.acquire.urls import WEB_SCHEMES
 
-_WEB_SCHEMES = ("http", "https")
+log = logging.getLogger(__name__)
 
 
 class FeedError(ValueError):
@@ -171,7 +171,7 @@ def _resolve(url: str | None, base_url: str | None) -> str | None:
     if not url:
         return None
     resolved = urljoin(base_url, url.strip()) if base_url else url.strip()
-    return resolved if urlsplit(resolved).scheme.lower() in _WEB_SCHEMES else None
+    return resolved if urlsplit(resolved).scheme.lower() in WEB_SCHEMES else None
 
 
 def _rss_item(item: etree._Element, base_url: str | None) -> Entry | None:

@@ -46,11 +46,6 @@ EXTRACTOR_VERSION = f"newsflow-extract/1+trafilatura-{trafilatura.__version__}"
 MIN_ARTICLE_WORDS = 60
 #: Longer clean texts are not news articles; they would also stall NER.
 MAX_ARTICLE_CHARS = 500_000
-#: Seconds one page's extraction may take before it is rejected (``extract/timeout``),
-#: unless the caller says otherwise (the pipeline: ``NEWSFLOW_PAGE_TIME_BUDGET``).
-#: Ordinary pages take well under 2 s; trafilatura and lxml on pathological
-#: markup can take minutes.
-PAGE_TIME_BUDGET = 20.0
 
 Mode = Literal["auto", "html", "text"]
 
@@ -328,7 +323,7 @@ def page_date(
     *,
     charset: str | None = None,
     url: str | None = None,
-    budget: float = PAGE_TIME_BUDGET,
+    budget: float | None = None,
 ) -> tuple[dt.date | None, str | None]:
     """The publication date a page states and where (``json_ld``, ``dateline``, ...).
 
@@ -353,13 +348,15 @@ def extract_page(
     *,
     mode: Mode = "auto",
     charset: str | None = None,
-    budget: float = PAGE_TIME_BUDGET,
+    budget: float | None = None,
 ) -> Extracted:
     """Decode, extract and sanity-check one page; raise PageRejected if it is no article.
 
     ``charset`` is the encoding the server declared, if the page came over HTTP.
-    ``budget`` is the time the page may take in seconds (0 for no limit);
-    over it, the page is rejected as ``timeout``.
+    ``budget`` is the time the page may take in seconds (None or 0: no limit;
+    the pipeline passes ``NEWSFLOW_PAGE_TIME_BUDGET``, whose default is the one
+    truth); over it, the page is rejected as ``timeout``. Ordinary pages take
+    well under 2 s; trafilatura and lxml on pathological markup can take minutes.
     """
     with time_budget(budget):
         text = decode(body, declared=charset)

@@ -51,8 +51,11 @@ def client(fake: FakeTime | None = None, **options: object) -> HttpClient:
         "user_agent": UA,
         "allow_hosts": ["127.0.0.1"],
         "per_host_delay": 0,
+        "per_host_concurrency": 2,
         "connect_timeout": 2,
         "read_timeout": 2,
+        "max_body_bytes": 10_000_000,
+        "max_retries": 3,
         "rng": random.Random(7),
     }
     if fake is not None:
@@ -472,4 +475,4 @@ def test_stats_merge_and_run_fields() -> None:
 
 def test_user_agent_is_required() -> None:
     with pytest.raises(ValueError, match="User-Agent"):
-        HttpClient(user_agent=" ")
+        client(user_agent=" ")

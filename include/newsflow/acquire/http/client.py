@@ -73,6 +73,9 @@ class _Host:
 class HttpClient:
     """Fetches URLs politely and safely; share one per run across threads.
 
+    The limits a deployment sets (``read_timeout``, ``max_body_bytes``,
+    ``max_retries``, ``per_host_delay``, ``per_host_concurrency``) have no
+    default here: their one table of defaults is ``newsflow.config.ENVIRONMENT``.
     ``allow_hosts`` lists host names or IP networks (``"127.0.0.1"``,
     ``"10.0.0.0/8"``) that may be reached although they are not public.
     ``max_body_bytes`` caps a body both as sent and decompressed.
@@ -85,17 +88,17 @@ class HttpClient:
         self,
         *,
         user_agent: str,
+        read_timeout: float,
+        max_body_bytes: int,
+        max_retries: int,
+        per_host_delay: float,
+        per_host_concurrency: int,
         allow_hosts: Sequence[str] = (),
         connect_timeout: float = 10,
-        read_timeout: float = 30,
         total_timeout: float = 120,
         max_redirects: int = 5,
-        max_body_bytes: int = 10_000_000,
-        max_retries: int = 3,
         backoff_base: float = 1.0,
         backoff_max: float = 60,
-        per_host_delay: float = 1.0,
-        per_host_concurrency: int = 2,
         robots_ttl: float = 24 * 3600,
         state_path: Path | None = None,
         sleep: Callable[[float], None] = time.sleep,
