@@ -225,6 +225,12 @@ log "airflow db migrate (PostgreSQL); the pools of include/pools.json (what airf
 airflow db migrate >"$LOGS/db-migrate.log" 2>&1 || { tail -30 "$LOGS/db-migrate.log"; die "db migrate failed"; }
 airflow pools import "$ROOT/include/pools.json" >"$LOGS/pools.log" 2>&1 \
   || { cat "$LOGS/pools.log"; die "pools import failed"; }
+# One NER worker serves both runs here: with the file's 2 nlp slots their enrich
+# tasks would finish one pair at a time and their publishes never meet, so this
+# run lets all of them (3 sources x 2 dates) enrich at once.
+NLP_SLOTS=6
+airflow pools set newsflow_nlp "$NLP_SLOTS" "news_daily enrich tasks (make test-distributed)" \
+  >>"$LOGS/pools.log" 2>&1 || { cat "$LOGS/pools.log"; die "pools set failed"; }
 # The lake's tables and views, created once before any worker starts, as the
 # compose file's airflow-init does.
 log "the lake: tables and views in the PostgreSQL catalog, data path $NEWSFLOW_WAREHOUSE/lake"
@@ -247,7 +253,8 @@ for w in w1 w2 n1; do
     PYTHONPATH="$HERE${PYTHONPATH:+:$PYTHONPATH}" \
     AIRFLOW__CORE__HOSTNAME_CALLABLE=worker_hostname.hostname \
     AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT="$(free_port)" \
-    airflow celery worker --celery-hostname "$w@%h" --concurrency "$WORKER_CONCURRENCY" \
+    airflow celery worker --celery-hostname "$w@%h" \
+    --concurrency "$([ "${QUEUE[$w]}" = nlp ] && echo "$NLP_SLOTS" || echo "$WORKER_CONCURRENCY")" \
     --queues "${QUEUE[$w]}" --pid "$STATE/airflow/worker-$w.pid"
 done
 

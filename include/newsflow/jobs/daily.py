@@ -87,7 +87,8 @@ class StagedPartition:
     seconds: dict[str, float] = field(default_factory=dict)
     #: What fetching cost (web sources): the ``runs`` row's ``http_*`` fields.
     fetch: dict[str, int | str] = field(default_factory=dict)
-    #: The lake snapshot the publish created.
+    #: The ``runs`` row and the lake snapshot the publish created.
+    run_id: str | None = None
     snapshot_id: int | None = None
 
     def add_seconds(self, seconds: Counter[str]) -> None:
@@ -449,9 +450,9 @@ def publish_partition(
     settings = settings or Settings.current()
     staged = StagedPartition(**enriched)
     day = as_date(staged.date)
-    run_id = run_id or manual_run_id()
+    staged.run_id = run_id or manual_run_id()
     started = time.perf_counter()
-    run = _run(staged, run_id, settings)
+    run = _run(staged, staged.run_id, settings)
     staging = Path(staged.staging_dir)
     staged.snapshot_id = commit.publish_partition(settings.lake(), staging, staged.source, day, run)
     staged.seconds["publish"] = round(time.perf_counter() - started, 3)
@@ -459,7 +460,7 @@ def publish_partition(
         "publish",
         staged.source,
         day,
-        run_id=run_id,
+        run_id=staged.run_id,
         snapshot=staged.snapshot_id,
         articles=staged.articles,
         rejects=staged.rejects,
