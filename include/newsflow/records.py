@@ -93,7 +93,7 @@ class Reject:
     url: str | None
     stage: Stage
     #: A reason of the stage: a fetch failure (``timeout``, ``http_404``, ...),
-    #: a decode or extract verdict (``binary``, ``too_short``, ...).
+    #: a decode or extract verdict (``binary``, ``no_main_text``, ...).
     reason: str
     detail: str
 

@@ -6,11 +6,12 @@
 #   PostgreSQL with two databases: Airflow's metadata (`airflow`) and the
 #   DuckLake catalog (`newsflow`, made by docker/postgres-init/, the script the
 #   compose file's postgres service runs), Redis (Celery broker), airflow db
-#   migrate + the newsflow_fetch pool + the lake's tables (what airflow-init
-#   does), scheduler, dag-processor, api-server and three Celery workers with
-#   distinct hostnames (w1, w2). Every Airflow process runs with
-#   NEWSFLOW_CATALOG=postgres:... (libpq keywords, password in PGPASSWORD) and
-#   the same data path, NEWSFLOW_WAREHOUSE: the folder both workers share.
+#   migrate + the pools of include/pools.json + the lake's tables (what
+#   airflow-init does), scheduler, dag-processor, api-server and three Celery
+#   workers with distinct hostnames (w1, w2 on queue default; n1 on nlp). Every
+#   Airflow process runs with NEWSFLOW_CATALOG=postgres:... (libpq keywords,
+#   password in PGPASSWORD) and the same data path, NEWSFLOW_WAREHOUSE: the
+#   folder all workers share.
 # Then drive.py triggers news_daily through the REST API and checks the runs
 # through the lake: both workers committed partitions to the PostgreSQL
 # catalog, at the same time; a worker SIGKILLed mid-task and the task retried on

@@ -84,7 +84,7 @@ def test_a_task_killed_mid_way_and_retried_makes_the_same_partition(
     )
     staging = layout.staging_dir(warehouse, "gazette", dt.date.fromisoformat(DAY), "x").parent
     deadline = time.monotonic() + 120
-    while not any(staging.glob("*/articles.parquet")):
+    while not any(staging.glob("*/extracted/articles.parquet")):  # extract has begun
         assert task.poll() is None, task.stderr.read().decode()[-2000:]
         assert time.monotonic() < deadline, "the task never started staging"
         time.sleep(0.02)

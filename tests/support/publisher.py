@@ -4,7 +4,7 @@ concurrency tests: real processes, real SIGKILL, the DAG's own publish code.
 Generation ``g`` of a partition has ``1 + g % 4`` articles (ids ``g<g>-<k>``),
 three entities per article and one reject, so any mix of two generations in
 one partition shows in its ids. Each generation is published with
-``pipeline.publish_partition`` (one lake transaction: the three tables and the
+``newsflow.jobs.daily.publish_partition`` (one lake transaction: the three tables and the
 ``runs`` row ``gen-<g>``) and then its articles get cluster ids with
 ``commit.set_clusters``, the second transaction ``cluster_stories`` makes.
 """

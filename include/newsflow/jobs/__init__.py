@@ -1,6 +1,6 @@
 """The pipeline's jobs: the only functions the DAGs, the command line and the News page call.
 
-- :mod:`~newsflow.jobs.daily`: one partition end to end (fetch, stage, publish).
+- :mod:`~newsflow.jobs.daily`: one partition end to end (fetch, extract, enrich, publish).
 - :mod:`~newsflow.jobs.imports`: archives of old pages, one partition at a time.
 - :mod:`~newsflow.jobs.reprocess`: partitions made by other versions, redone.
 - :mod:`~newsflow.jobs.upkeep`: across partitions: stories, quality, catalog, lake maintenance.

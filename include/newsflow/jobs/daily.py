@@ -349,13 +349,13 @@ def enrich_partition(extracted: dict, *, settings: Settings | None = None) -> di
         ner_models=dict(settings.ner_models), ner_batch_size=settings.ner_batch_size
     )
     staging = Path(staged.staging_dir)
-    source_file = pq.ParquetFile(commit.staged_file(staging / EXTRACTED, "articles"))
+    extracted_file = pq.ParquetFile(commit.staged_file(staging / EXTRACTED, "articles"))
     batches = (
         pa.Table.from_batches([b])
-        for b in source_file.iter_batches(batch_size=settings.page_batch_size)
+        for b in extracted_file.iter_batches(batch_size=settings.page_batch_size)
     )
     seconds = Counter({"enrich": 0.0, "write": 0.0})
-    with commit.PartitionWriter(staging, ["articles", "entities"]) as writer:
+    with extracted_file, commit.PartitionWriter(staging, ["articles", "entities"]) as writer:
         for batch in in_order(enrich_batch, batches, options, workers=settings.workers):
             started = time.perf_counter()
             writer.write("articles", batch.articles)
@@ -364,7 +364,6 @@ def enrich_partition(extracted: dict, *, settings: Settings | None = None) -> di
             seconds["enrich"] += batch.seconds
             staged.entities += len(batch.entities)
             staged.models += [m for m in batch.models if m not in staged.models]
-    source_file.close()
     shutil.rmtree(staging / EXTRACTED)
     staged.add_seconds(seconds)
     log_stage(
@@ -477,7 +476,8 @@ def run_partition(
     refetch: bool = False,
     settings: Settings | None = None,
 ) -> dict:
-    """Fetch, stage, publish, cluster, catalog and check one partition: the DAG for one source."""
+    """Fetch, extract, enrich, publish, cluster, catalog and check one partition: the DAG
+    for one source, in one process (``newsflow run``)."""
     settings = settings or Settings.current()
     fetched = fetch_partition(source_id, date, refetch=refetch, settings=settings)
     extracted = extract_partition(fetched, settings=settings)

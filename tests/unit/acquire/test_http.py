@@ -24,7 +24,7 @@ from newsflow.acquire.http import (
     retry_after_seconds,
 )
 from newsflow.acquire.http.errors import FetchFailed
-from newsflow.records import Run
+from support.tiny_warehouse import run
 from support.webserver import NewsServer, Reply
 
 UA = "newsflow-test/1.0 (+https://example.org/bot)"
@@ -463,10 +463,7 @@ def test_stats_merge_and_run_fields() -> None:
     merged = one.merge(two)
     assert (merged.fetches, merged.requests, merged.retries) == (3, 4, 1)
     row = merged.run_fields()
-    assert Run(run_id="r", started_at=dt.datetime.now(dt.UTC), pages_in=0, articles=0, rejects=0,
-               entities=0, seconds_extract=0, seconds_enrich=0, seconds_write=0,
-               pipeline_version="v", extractor_version="v", models="", config_hash="h",
-               **row).http_retries == 1  # every field is a runs column  # fmt: skip
+    assert run("r", **row).http_retries == 1  # every field is a runs column
     assert row["http_fetches"] == 3 and row["http_robots_refused"] == 1
     assert row["http_bytes_received"] == 10
     assert json.loads(row["http_status_counts"]) == {"200": 3, "404": 1}
