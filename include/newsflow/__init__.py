@@ -5,11 +5,13 @@ The package is pure Python and knows nothing about Airflow: DAG tasks, the
 jobs. One subpackage per layer of the data's way, over the records they share;
 imports run one way (``tests/unit/test_layers.py``)::
 
-    records <- acquire (registry, discovery, http, archives, raw WARCs)
-            <- text    (decode, trafilatura + post-pass, plain-text cleaner, metadata)
-            <- nlp     (spaCy entities, canonical names, duplicate stories)
-            <- warehouse (the DuckLake: schema, catalog, commit, queries, upkeep)
-                 <- jobs (daily, imports, reprocess, upkeep) <- DAGs, cli, News page
+                acquire    registry, discovery, http, archives, raw WARCs
+                text       decode, trafilatura + post-pass, plain-text cleaner
+    records <-  nlp        spaCy entities, canonical names, duplicate stories  <- jobs <- DAGs,
+                warehouse  the DuckLake: schema, catalog, commit, queries          cli, News page
+
+The four layers in the middle import only ``records`` (and never each other);
+``jobs`` (daily, imports, reprocess, upkeep) joins them.
 """
 
 __version__ = "0.1.0"

@@ -120,7 +120,7 @@ def test_folder_archive_members_cannot_lead_outside_the_archive(tmp_path):
     assert [r.ref for r in records] == ["2026/story.html"]
     assert folder.skipped.get("outside_archive") == 1
     escaped = folder.record_at("../secret.txt")
-    assert escaped.body is None and "outside the archive" in (escaped.error or "")
+    assert escaped.body is None and "outside the archive" in (escaped.detail or "")
 
 
 def test_warc_target_uris_and_sidecars_never_name_a_file(make_archive, warehouse, tmp_path):

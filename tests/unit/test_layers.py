@@ -24,6 +24,8 @@ ALLOWED = {
     "jobs": {"records", "config", *LAYERS},
     "cli": {"records", "config", "jobs", *LAYERS},
 }
+#: The News page sits beside the command line, on top of everything.
+PLUGINS = ROOT / "plugins"
 
 
 def part_of(path: Path) -> str:
@@ -67,6 +69,13 @@ def test_each_module_imports_only_the_layers_below_it(path):
 @pytest.mark.parametrize("path", sorted((ROOT / "dags").glob("*.py")), ids=lambda p: p.name)
 def test_dags_call_only_jobs(path):
     assert newsflow_imports(path) <= {"jobs"}, path.name
+
+
+@pytest.mark.parametrize(
+    "path", sorted(PLUGINS.rglob("*.py")), ids=lambda p: str(p.relative_to(PLUGINS))
+)
+def test_the_news_page_calls_only_what_the_command_line_may(path):
+    assert newsflow_imports(path) <= ALLOWED["cli"], path.name
 
 
 def test_the_rule_sees_an_upward_import(tmp_path):

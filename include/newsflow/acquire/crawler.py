@@ -50,11 +50,12 @@ class Crawler:
     else to the date being run: a daily run takes the newly announced
     undated pages, a backfill of a past date takes what the sitemap dates to
     it. Feeds and sitemaps are fetched conditionally; on a 304 the copy kept
-    in ``cache_dir`` from the last 200 is read instead.
+    in ``cache_dir`` from the last 200 is read instead. ``workers`` threads
+    fetch pages; the client still holds each host to its own concurrency.
     """
 
     def __init__(
-        self, source: Source, client: HttpClient, *, cache_dir: Path, workers: int = 4
+        self, source: Source, client: HttpClient, *, cache_dir: Path, workers: int
     ) -> None:
         self.source = source
         self.client = client

@@ -151,8 +151,8 @@ class RawArchivePages:
             final_url=record.url if record.requested_url else None,
             date_source=record.date_source,
         )
-        if record.error or record.body is None:
-            return replace(page, body=None, reason="damaged_record", detail=record.error)
+        if record.detail or record.body is None:
+            return replace(page, body=None, reason="damaged_record", detail=record.detail)
         if not 200 <= (record.status or 0) < 300:
             detail = f"{record.url} answered {record.status}"
             return replace(page, body=None, reason=f"http_{record.status}", detail=detail)

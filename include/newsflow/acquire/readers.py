@@ -52,7 +52,7 @@ class ArchiveError(ValueError):
 
 @dataclass(frozen=True)
 class ArchiveRecord:
-    """One page of an archive; ``body`` is None (and ``error`` set) if it is unreadable."""
+    """One page of an archive; ``body`` is None (and ``detail`` set) if it is unreadable."""
 
     ref: str
     url: str | None
@@ -63,7 +63,7 @@ class ArchiveRecord:
     status: int = 200
     headers: list[tuple[str, str]] = field(default_factory=list)
     fetched_at: dt.datetime | None = None
-    error: str | None = None
+    detail: str | None = None
 
 
 class Archive(Protocol):
@@ -105,7 +105,7 @@ class WarcArchive:
             status=response.status or 0,
             headers=response.headers,
             fetched_at=fetched,
-            error=response.error,
+            detail=response.detail,
         )
 
     def _count_other_records(self) -> None:
@@ -132,7 +132,7 @@ class FolderArchive:
     but sidecars are counted as ``not_a_page``. A page that leads outside the
     folder is counted as ``outside_archive`` and not read; one over
     :data:`~newsflow.acquire.warc.MAX_PAYLOAD_BYTES` (the cap of the WARC
-    reader too) comes out with ``error`` set.
+    reader too) comes out with ``detail`` set.
     """
 
     def __init__(self, path: Path) -> None:
@@ -156,8 +156,8 @@ class FolderArchive:
     def record_at(self, ref: str) -> ArchiveRecord:
         page = self.path / ref
         if not self._folder.inside(page):
-            error = f"{ref!r} is outside the archive"
-            return ArchiveRecord(ref, None, None, None, "file_mtime", error=error)
+            detail = f"{ref!r} is outside the archive"
+            return ArchiveRecord(ref, None, None, None, "file_mtime", detail=detail)
         sidecar = _sidecar(page.with_suffix(page.suffix + ".json")) or _sidecar(
             page.with_suffix(".json")
         )
@@ -168,10 +168,10 @@ class FolderArchive:
         else:
             source = "sidecar"
         try:
-            body, error = self._folder.read(page), None
+            body, detail = self._folder.read(page), None
         except PageUnreadable as e:
-            body, error = None, str(e)
-        return ArchiveRecord(ref, sidecar.get("url"), body, date, source, error=error)
+            body, detail = None, str(e)
+        return ArchiveRecord(ref, sidecar.get("url"), body, date, source, detail=detail)
 
     def _skip(self, why: str) -> None:
         self.skipped[why] = self.skipped.get(why, 0) + 1
@@ -204,12 +204,12 @@ class JsonlArchive:
             if not isinstance(item, dict):
                 raise ValueError("not a JSON object")
         except ValueError as e:
-            return ArchiveRecord(ref, None, None, None, "jsonl", error=f"bad JSON line: {e}")
+            return ArchiveRecord(ref, None, None, None, "jsonl", detail=f"bad JSON line: {e}")
         content = item.get("html") if item.get("html") is not None else item.get("text")
         body = content.encode("utf-8") if isinstance(content, str) else None
-        error = None if body is not None else "no 'html' or 'text' field"
+        detail = None if body is not None else "no 'html' or 'text' field"
         date = _date(item.get("date"))
-        return ArchiveRecord(ref, item.get("url"), body, date, "jsonl", error=error)
+        return ArchiveRecord(ref, item.get("url"), body, date, "jsonl", detail=detail)
 
 
 def open_archive(path: Path) -> Archive:

@@ -52,7 +52,7 @@ REQUESTED_URI = "WARC-Newsflow-Requested-URI"
 #: WARC extension field: what put the page in its partition (``feed``, ``warc_date``, ...).
 DATE_SOURCE = "WARC-Newsflow-Date-Source"
 _REWRITTEN = ("content-encoding", "transfer-encoding", "content-length")
-#: Decoded payloads larger than this are not read (the record gets ``error``)
+#: Decoded payloads larger than this are not read (the record gets ``detail``)
 #: when the caller names no limit: a gzip or brotli bomb in an archive someone
 #: else wrote (a few KiB that inflate to gigabytes) must not take the process's
 #: memory. Far above any news page (``NEWSFLOW_MAX_PAGE_BYTES``). The folder
@@ -74,7 +74,7 @@ _READ_ERRORS = (
 
 @dataclass(frozen=True)
 class ArchivedResponse:
-    """One response record read back; ``error`` is set (and ``body`` None) if it is damaged."""
+    """One response record read back; ``detail`` is set (and ``body`` None) if it is damaged."""
 
     url: str
     status: int | None
@@ -83,7 +83,7 @@ class ArchivedResponse:
     fetched_at: dt.datetime | None
     record_id: str
     raw_ref: str
-    error: str | None = None
+    detail: str | None = None
     #: The URL asked for, when redirects led to ``url`` (see ``REQUESTED_URI``).
     requested_url: str | None = None
     #: How the page's partition date was decided (see ``DATE_SOURCE``).
@@ -215,10 +215,10 @@ def read_responses(
     """Stream the ``response`` records of a WARC (gzip or plain), from ``offset`` on.
 
     Other record types are skipped. A damaged payload yields an item with
-    ``error`` set and reading goes on; a damaged record structure yields one
+    ``detail`` set and reading goes on; a damaged record structure yields one
     such item and ends the iteration, since nothing after it can be trusted.
     Payloads over ``max_body_bytes`` (default :data:`MAX_PAYLOAD_BYTES`) come
-    out with ``error`` set and no body.
+    out with ``detail`` set and no body.
     """
     path = Path(path)
     max_body_bytes = MAX_PAYLOAD_BYTES if max_body_bytes is None else max_body_bytes
@@ -263,12 +263,12 @@ def _response(
     status = _status(headers.get_statuscode())
     try:
         body = _payload(record, max_body_bytes)
-        error = _payload_problem(headers, status, body, max_body_bytes)
-        if error is None and _cut_short(record.raw_stream):
-            error = "truncated record: the file ends inside it"
+        detail = _payload_problem(headers, status, body, max_body_bytes)
+        if detail is None and _cut_short(record.raw_stream):
+            detail = "truncated record: the file ends inside it"
     except _READ_ERRORS as e:
-        body, error = None, f"undecodable payload: {e}"
-    if error:
+        body, detail = None, f"undecodable payload: {e}"
+    if detail:
         body = None
     raw_ref = f"{ref_name}#{records.get_record_offset()}"
     return ArchivedResponse(
@@ -279,7 +279,7 @@ def _response(
         fetched_at=_parse_warc_date(record.rec_headers.get_header("WARC-Date")),
         record_id=record_id,
         raw_ref=raw_ref,
-        error=error,
+        detail=detail,
         requested_url=_redacted(record.rec_headers.get_header(REQUESTED_URI)),
         date_source=record.rec_headers.get_header(DATE_SOURCE),
     )
@@ -337,9 +337,9 @@ def _redacted(url: str | None) -> str | None:
     return redact(url) if url else url
 
 
-def _damaged(raw_ref: str, error: str) -> ArchivedResponse:
-    log.warning("%s: %s", raw_ref, error)
-    return ArchivedResponse("", None, [], None, None, "", raw_ref, error)
+def _damaged(raw_ref: str, detail: str) -> ArchivedResponse:
+    log.warning("%s: %s", raw_ref, detail)
+    return ArchivedResponse("", None, [], None, None, "", raw_ref, detail)
 
 
 def _stored_headers(headers: Sequence[tuple[str, str]], length: int) -> list[tuple[str, str]]:

@@ -227,7 +227,7 @@ def fetch_partition(
     raw = partition_archive(settings, source.id, day)
     with _http_client(settings, source) as client:
         cache = layout.discovery_cache(settings.warehouse, source.id)
-        crawler = Crawler(source, client, cache_dir=cache)
+        crawler = Crawler(source, client, cache_dir=cache, workers=settings.http_concurrency)
         entries = crawler.discover(day)
         todo = _pages_to_fetch(entries, raw, settings, source, refetch=refetch)
         failures = _fetch_pages(crawler, todo, raw, source)

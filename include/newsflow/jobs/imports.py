@@ -172,7 +172,7 @@ def import_partition(plan: dict, date: str, *, settings: Settings | None = None)
             record = archive.record_at(ref)
             url = record.url or _placeholder_url(plan["input_id"], ref)
             if record.body is None:
-                failures[url] = FetchFailure(url, "damaged_record", record.error or "no body")
+                failures[url] = FetchFailure(url, "damaged_record", record.detail or "no body")
                 continue
             warc.write_response(
                 url=url,

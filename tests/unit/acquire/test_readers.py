@@ -100,5 +100,5 @@ def test_folder_imports_read_no_page_past_the_cap(tmp_path, monkeypatch):
 
     big, ok = FolderArchive(tmp_path).records()
 
-    assert big.body is None and big.error == "too_large: larger than 100 bytes"
-    assert ok.body == b"x" * 100 and ok.error is None
+    assert big.body is None and big.detail == "too_large: larger than 100 bytes"
+    assert ok.body == b"x" * 100 and ok.detail is None

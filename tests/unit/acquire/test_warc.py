@@ -48,7 +48,7 @@ def test_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "raw" / "gazette-2026-11-16.warc.gz"
     refs = write_two(path)
     first, second = list(read_responses(path))
-    assert (first.url, first.status, first.body, first.error) == (
+    assert (first.url, first.status, first.body, first.detail) == (
         "https://gazette.example/a",
         200,
         PAGE,
@@ -182,17 +182,17 @@ def test_compressed_payloads_are_capped_while_decoded(tmp_path: Path) -> None:
     results = {r.url: r for r in read_responses(path, max_body_bytes=1_000_000)}
     for bomb in ("https://o.example/br", "https://o.example/gz"):
         assert results[bomb].body is None
-        assert results[bomb].error == "payload over 1000000 bytes"
+        assert results[bomb].detail == "payload over 1000000 bytes"
     cut = results["https://o.example/cut"]
-    assert cut.body is None and (cut.error or "").startswith("undecodable payload")
+    assert cut.body is None and (cut.detail or "").startswith("undecodable payload")
 
 
 def test_body_limit(tmp_path: Path) -> None:
     path = tmp_path / "p.warc.gz"
     write_two(path)
     first, second = read_responses(path, max_body_bytes=20)
-    assert first.body is None and "over 20 bytes" in (first.error or "")
-    assert second.body == b"not found" and second.error is None
+    assert first.body is None and "over 20 bytes" in (first.detail or "")
+    assert second.body == b"not found" and second.detail is None
 
 
 def test_truncated_archive_reports_an_error(tmp_path: Path) -> None:
@@ -203,18 +203,18 @@ def test_truncated_archive_reports_an_error(tmp_path: Path) -> None:
     cut.write_bytes(data[: len(data) - 40])
     results = list(read_responses(cut))
     assert results[0].body == PAGE
-    assert results[-1].error is not None and results[-1].body is None
+    assert results[-1].detail is not None and results[-1].body is None
 
 
 def test_garbage_is_an_error_not_a_crash(tmp_path: Path) -> None:
     path = tmp_path / "junk.warc"
     path.write_bytes(b"this is not a WARC file at all\r\n\r\n")
     (only,) = list(read_responses(path))
-    assert only.error == "not a WARC record"
+    assert only.detail == "not a WARC record"
     bad_gzip = tmp_path / "junk.warc.gz"
     bad_gzip.write_bytes(b"\x1f\x8b" + b"garbage" * 10)
     (only,) = list(read_responses(bad_gzip))
-    assert only.error and only.error.startswith("malformed WARC")
+    assert only.detail and only.detail.startswith("malformed WARC")
 
 
 @pytest.mark.parametrize("suffix", [".warc", ".warc.gz"])
@@ -227,7 +227,7 @@ def test_any_truncation_is_reported_never_silently_wrong(tmp_path: Path, suffix:
     for end in range(len(data) // 3, len(data), 3):
         cut.write_bytes(data[:end])
         for result in read_responses(cut):
-            assert result.error is not None or result.body == expected[result.url], end
+            assert result.detail is not None or result.body == expected[result.url], end
 
 
 def test_the_requested_url_of_a_redirected_fetch_is_kept(tmp_path: Path) -> None:
