@@ -18,12 +18,16 @@ WAREHOUSE = Asset("newsflow://warehouse/articles")
 #: model each (``airflow celery worker --queues nlp``); the others serve ``default``.
 NLP_QUEUE = "nlp"
 
-#: Retries with exponential backoff from 30 seconds; a DAG adds or overrides keys.
+#: Retries with exponential backoff from 30 seconds, and a deadline for every try:
+#: a hung task fails (and is retried) instead of holding a worker slot for days.
+#: Two hours is four times the default fetch budget (NEWSFLOW_FETCH_BUDGET, 30
+#: minutes) and far over a day's extraction; a DAG adds or overrides keys.
 DEFAULT_ARGS = {
     "owner": "newsflow",
     "retries": 2,
     "retry_delay": dt.timedelta(seconds=30),
     "retry_exponential_backoff": True,
+    "execution_timeout": dt.timedelta(hours=2),
 }
 
 

@@ -37,7 +37,12 @@ from airflow.sdk import dag, task
     max_active_runs=1,
     doc_md=__doc__,
     tags=["newsflow", "maintenance"],
-    default_args={**DEFAULT_ARGS, "retry_delay": dt.timedelta(minutes=1)},
+    # compacting years of partitions may outlast a partition task's deadline
+    default_args={
+        **DEFAULT_ARGS,
+        "retry_delay": dt.timedelta(minutes=1),
+        "execution_timeout": dt.timedelta(hours=6),
+    },
 )
 def news_warehouse_maintenance() -> None:
     @task

@@ -75,8 +75,20 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "NEWSFLOW_HTTP_DELAY": ("1.0", "seconds between requests to one host (or its Crawl-delay)"),
     "NEWSFLOW_HTTP_CONCURRENCY": ("2", "requests in flight per host"),
     "NEWSFLOW_HTTP_TIMEOUT": ("30", "read timeout in seconds (connect: 10)"),
+    "NEWSFLOW_HTTP_TOTAL_TIMEOUT": (
+        "120",
+        "seconds one response may take in all, body included (a trickled body ends there)",
+    ),
     "NEWSFLOW_HTTP_RETRIES": ("3", "retries of a transient failure (backoff with jitter)"),
     "NEWSFLOW_MAX_PAGES_PER_RUN": ("500", "pages a web source fetches per partition run at most"),
+    "NEWSFLOW_MAX_SITEMAPS": (
+        "200",
+        "sitemaps one partition's fetch reads at most, those likeliest to hold its date first",
+    ),
+    "NEWSFLOW_FETCH_BUDGET": (
+        "1800",
+        "seconds a partition's fetch may spend on pages; the rest wait for the next run",
+    ),
     "NEWSFLOW_DEDUPE_DAYS": ("7", "days back a story counts as seen when clustering duplicates"),
     "NEWSFLOW_QUALITY_THRESHOLDS": (
         "",
@@ -129,8 +141,11 @@ class Settings:
     http_delay: float
     http_concurrency: int
     http_timeout: float
+    http_total_timeout: float
     http_retries: int
     max_pages_per_run: int
+    max_sitemaps: int
+    fetch_budget: float
     dedupe_days: int
     quality: QualityThresholds
 
@@ -179,8 +194,11 @@ class Settings:
             http_delay=float(get("NEWSFLOW_HTTP_DELAY")),
             http_concurrency=int(get("NEWSFLOW_HTTP_CONCURRENCY")),
             http_timeout=float(get("NEWSFLOW_HTTP_TIMEOUT")),
+            http_total_timeout=float(get("NEWSFLOW_HTTP_TOTAL_TIMEOUT")),
             http_retries=int(get("NEWSFLOW_HTTP_RETRIES")),
             max_pages_per_run=int(get("NEWSFLOW_MAX_PAGES_PER_RUN")),
+            max_sitemaps=int(get("NEWSFLOW_MAX_SITEMAPS")),
+            fetch_budget=float(get("NEWSFLOW_FETCH_BUDGET")),
             dedupe_days=int(get("NEWSFLOW_DEDUPE_DAYS")),
             quality=_parse_thresholds(get("NEWSFLOW_QUALITY_THRESHOLDS")),
         )

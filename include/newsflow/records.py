@@ -132,6 +132,11 @@ class Run:
     http_not_modified: int = 0
     http_errors: int = 0
     http_status_counts: str = "{}"
+    #: Index children read and not read (over ``max_sitemaps``, or ruled out by date).
+    sitemaps_read: int = 0
+    sitemaps_skipped: int = 0
+    #: New pages announced but left for the next run (page cap or fetch budget).
+    pages_deferred: int = 0
 
 
 #: The record of each table the pipeline writes, by table name.

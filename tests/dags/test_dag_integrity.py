@@ -54,6 +54,14 @@ def test_every_task_retries(dagbag):
             assert (task.retries == 0) == (task.task_id in NO_RETRY), task.task_id
 
 
+def test_every_task_has_a_deadline(dagbag):
+    """A hung fetch or a stuck extraction fails and retries instead of holding a slot."""
+    for dag in dagbag.dags.values():
+        for task in dag.tasks:
+            timeout = task.execution_timeout
+            assert timeout is not None and timeout.total_seconds() > 0, task.task_id
+
+
 def test_daily_partitions_come_from_whole_day_data_intervals(dagbag):
     """Midnight-to-midnight UTC intervals: the interval start is the partition date."""
     timetable = dagbag.dags["news_daily"].timetable

@@ -14,7 +14,8 @@ import yaml
 
 from newsflow.records import SourceConfigError, validate_source_id
 
-KINDS = ("archive", "feed", "sitemap", "urls")
+#: ``site``: a homepage whose linked feeds and robots.txt sitemaps are read.
+KINDS = ("archive", "feed", "sitemap", "site", "urls")
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def _parse_source(entry: object, base: Path) -> Source:
     path = entry.get("path")
     if kind == "archive" and not path:
         raise SourceConfigError(f"source {source_id}: an archive source needs 'path'")
-    if kind in ("feed", "sitemap") and not entry.get("url"):
+    if kind in ("feed", "sitemap", "site") and not entry.get("url"):
         raise SourceConfigError(f"source {source_id}: a {kind} source needs 'url'")
     if kind == "urls" and not entry.get("urls"):
         raise SourceConfigError(f"source {source_id}: a urls source needs 'urls'")

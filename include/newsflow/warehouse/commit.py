@@ -42,6 +42,7 @@ from newsflow.warehouse.schema import (
     FILE_PARTITIONING,
     REPLACED_TABLES,
     SCHEMAS,
+    add_column_sql,
     as_table,
     create_table_sql,
     partition_sql,
@@ -86,7 +87,12 @@ def in_transaction(
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the tables (partitioned) and the analyst views the lake lacks."""
+    """Create the tables (partitioned), columns and analyst views the lake lacks.
+
+    A lake written by an earlier version gains the columns added since: one
+    ``ALTER TABLE ... ADD COLUMN`` each, in one transaction; its old rows read
+    them as NULL, as DuckLake's schema evolution promises.
+    """
     existing = {
         name
         for (name,) in con.execute(
@@ -104,6 +110,13 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"CALL {ALIAS}.set_option('data_inlining_row_limit', 0)")
 
         in_transaction(con, create, what=f"create tables {missing}")
+    if added := _missing_columns(con):
+
+        def add_columns(con: duckdb.DuckDBPyConnection) -> None:
+            for table, column in added:
+                con.execute(add_column_sql(table, column))
+
+        in_transaction(con, add_columns, what=f"add columns {added}")
     if relayout := _stale_partitioning(con):
         # a lake written with an earlier layout: new files follow the current one
         def repartition(con: duckdb.DuckDBPyConnection) -> None:
@@ -113,6 +126,22 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         in_transaction(con, repartition, what=f"partitioning of {relayout}")
     if stale := stale_views(con):
         in_transaction(con, lambda con: create_views(con, stale), what=f"views {sorted(stale)}")
+
+
+def _missing_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """``(table, column)`` of every schema column the lake's tables lack."""
+    present = set(
+        con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = ?",
+            [ALIAS],
+        ).fetchall()
+    )
+    return [
+        (table, name)
+        for table, schema in SCHEMAS.items()
+        for name in schema.names
+        if (table, name) not in present
+    ]
 
 
 def _stale_partitioning(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -110,6 +110,10 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("http_not_modified", pa.int32()),
             ("http_errors", pa.int32()),
             ("http_status_counts", pa.string()),
+            # What discovery read and left (web sources): see newsflow.acquire.crawler.
+            ("sitemaps_read", pa.int32()),
+            ("sitemaps_skipped", pa.int32()),
+            ("pages_deferred", pa.int32()),
         ]
     ),
     # One row per data-quality check of a partition (newsflow.warehouse.quality).
@@ -156,6 +160,12 @@ def create_table_sql(table: str) -> str:
     columns = [f"{f.name} {_DUCKDB_TYPES[f.type]}" for f in SCHEMAS[table]]
     columns += ["source VARCHAR NOT NULL", "date DATE NOT NULL"]
     return f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(columns)})"
+
+
+def add_column_sql(table: str, column: str) -> str:
+    """``ALTER TABLE ... ADD COLUMN`` for a column of ``table`` a lake lacks."""
+    column_type = _DUCKDB_TYPES[SCHEMAS[table].field(column).type]
+    return f"ALTER TABLE {table} ADD COLUMN {column} {column_type}"
 
 
 def partition_sql(table: str) -> str:

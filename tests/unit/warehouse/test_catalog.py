@@ -264,3 +264,21 @@ def test_a_missing_extension_is_one_line_naming_the_pip_install(tmp_path):
     assert "\n" not in message
     assert f"pip install duckdb-extension-nonexistent-scanner=={duckdb.__version__}" in message
     assert not catalog.path.exists()
+
+
+def test_a_lake_from_an_earlier_version_gains_the_columns_added_since(lake):
+    """An old lake lacks the runs columns added later: a writer attaching it adds
+    them, its rows read NULL there, and the next publish fills them."""
+    publish(lake, ["a"], "old")
+    with lake.connect(read_only=False) as con:
+        con.execute("ALTER TABLE runs DROP COLUMN pages_deferred")
+        con.execute("ALTER TABLE runs DROP COLUMN sitemaps_read")
+    with lake.connect(read_only=False) as con:  # as a new version's first writer does
+        commit.ensure_schema(con)
+    publish(lake, ["b"], "new", pages_deferred=3, sitemaps_read=2)
+
+    with lake.connect(read_only=True) as con:
+        rows = con.execute(
+            "SELECT run_id, pages_deferred, sitemaps_read FROM runs ORDER BY run_id"
+        ).fetchall()
+    assert rows == [("new", 3, 2), ("old", None, None)]
