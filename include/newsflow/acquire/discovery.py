@@ -1,13 +1,22 @@
 """Discovery: which article URLs a feed, a sitemap or a URL list points at.
 
-A source tells us where its news is (an RSS or Atom feed, an XML sitemap or
-sitemap index, a Google News sitemap, a plain list); this module turns that
-document into :class:`Entry` objects with the publication date the document
-gives, which assigns each page to its partition. Documents come from the
-open web, so the XML parser is locked down: no entity expansion, no DTD or
-network access, no huge trees (XXE and "billion laughs" are inert). Elements
-are matched on their local name, so namespace prefixes and the several RSS
-and Atom namespace URIs in the wild do not matter.
+A source tells us where its news is (an RSS, Atom or JSON feed, an XML
+sitemap or sitemap index, a Google News sitemap, a plain list, or a homepage
+that links its feeds); this module turns that document into :class:`Entry`
+objects with the publication date the document gives, which assigns each
+page to its partition, and helps decide which children of a sitemap index
+can hold a given date.
+
+Documents are read the way feed readers and search engines read them, since
+publishers serve what those accept: a ``.xml.gz`` sent without
+``Content-Encoding`` is gunzipped here; malformed XML (a bare ``&``, HTML
+entities XML does not define, a wrong encoding declaration) is read again
+with lxml's recovering parser after a light repair; JSON Feed is sniffed.
+Documents come from the open web, so both XML parsers are locked down: no
+entity expansion, no DTD or network access, libxml2's default size limits
+(XXE and "billion laughs" are inert), and gunzipping is capped. Elements are
+matched on their local name, so namespace prefixes and the several RSS and
+Atom namespace URIs in the wild do not matter.
 
 Dates are the calendar date as the document writes it (the publisher's local
 date), not converted to UTC.
@@ -15,22 +24,55 @@ date), not converted to UTC.
 
 from __future__ import annotations
 
+import calendar
+import codecs
 import datetime as dt
 import email.utils
+import html.entities
+import json
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from operator import itemgetter
+from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
+from bs4 import BeautifulSoup, SoupStrainer
 from lxml import etree
 
+from newsflow.acquire.decoding import UndecodableBody, decode_all
 from newsflow.acquire.urls import WEB_SCHEMES
 
 log = logging.getLogger(__name__)
 
+#: ``type`` values of a homepage's ``<link rel="alternate">`` that name a feed.
+FEED_LINK_TYPES = frozenset(
+    {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json"}
+)
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_UTF8_BOM = codecs.BOM_UTF8
+# UTF-32 first: its little-endian BOM starts with UTF-16's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+# Declarations that are wrong in the wild: the bytes are cp1252 or UTF-8 whatever they say.
+_LATIN_CODECS = frozenset({"ascii", "iso8859-1", "iso8859-15", "cp1252"})
+_REFERENCE = re.compile(r"&(?:(#[0-9]+|#[xX][0-9a-fA-F]+|[^\W\d][\w.-]*);)?")
+# How far in a misplaced XML declaration says "the document starts here".
+_JUNK_PREFIX_CHARS = 4096
+_CDATA_START, _CDATA_END = "<![CDATA[", "]]>"
+# cp1252 for each byte, Latin-1 for the five bytes cp1252 leaves undefined.
+_CP1252 = tuple(bytes([byte]).decode("cp1252", "ignore") or chr(byte) for byte in range(256))
+
 
 class FeedError(ValueError):
-    """The document is not well-formed XML, or not a feed or sitemap we know."""
+    """The document is not a feed or sitemap we can read (or is hostile or too big)."""
 
 
 @dataclass(frozen=True)
@@ -42,57 +84,81 @@ class Entry:
     title: str | None = None
 
 
-def parse_feed(body: bytes, *, base_url: str | None = None) -> list[Entry]:
-    """Entries of an RSS 2.0 / RSS 1.0 or Atom feed, in document order, deduplicated.
+@dataclass(frozen=True)
+class ChildSitemap:
+    """A sitemap an index points at."""
 
-    Relative links resolve against ``base_url`` (the feed's own URL); links
-    that are not http(s) are dropped.
+    url: str
+    lastmod: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """What one feed or sitemap says."""
+
+    #: ``rss`` (0.9x, 1.0/RDF, 2.0), ``atom``, ``json_feed``, ``urlset`` or ``sitemapindex``.
+    kind: str
+    #: Pages, in document order, unique by URL.
+    entries: list[Entry]
+    #: A sitemap index's children, in document order, unique by URL; not capped here.
+    children: list[ChildSitemap]
+    #: Malformed XML, read with the recovering parser: something may be missing.
+    recovered: bool = False
+
+
+def parse_document(body: bytes, *, base_url: str | None = None, max_bytes: int) -> Document:
+    """What a feed or sitemap says, sniffed from its bytes.
+
+    A gzip body (``sitemap.xml.gz`` served without ``Content-Encoding``) is
+    decompressed, refusing to grow past ``max_bytes``; a body that starts
+    with ``{`` is a JSON Feed; anything else is XML, parsed strictly and, on
+    a syntax error, again with the recovering parser (``recovered``).
+    Relative links resolve against ``base_url`` (the document's own URL);
+    links that are not http(s) are dropped. Raises :class:`FeedError` for
+    anything that is not a feed or sitemap, and for a document over
+    ``max_bytes`` or over libxml2's limits.
     """
-    return _feed_entries(_parse_xml(body), base_url)
-
-
-def parse_sitemap(body: bytes, *, base_url: str | None = None) -> tuple[list[Entry], list[str]]:
-    """A sitemap's page entries and, for a sitemap index, its child sitemap URLs.
-
-    ``<urlset>`` gives entries (``loc``; date from ``news:publication_date``,
-    else ``lastmod``; title from ``news:title``) and no children;
-    ``<sitemapindex>`` gives no entries and the children's ``loc``. Fetching
-    the children, and bounding how deep to go, is the caller's business.
-    """
-    return _sitemap_parts(_parse_xml(body), base_url)
-
-
-def parse_document(body: bytes, *, base_url: str | None = None) -> tuple[list[Entry], list[str]]:
-    """Sniff a feed or a sitemap by its root element; same result as :func:`parse_sitemap`."""
-    root = _parse_xml(body)
-    if _local(root) in ("urlset", "sitemapindex"):
-        return _sitemap_parts(root, base_url)
-    return _feed_entries(root, base_url), []
-
-
-def _feed_entries(root: etree._Element, base_url: str | None) -> list[Entry]:
+    body = _unwrap(body, max_bytes)
+    if body.removeprefix(_UTF8_BOM).lstrip().startswith(b"{"):
+        return _json_feed(body.removeprefix(_UTF8_BOM), base_url)
+    root, recovered = _parse_xml(body)
     kind = _local(root)
     if kind in ("rss", "RDF"):
         entries = (_rss_item(item, base_url) for item in _descendants(root, "item"))
-    elif kind == "feed":
+        return Document("rss", _unique(entries), [], recovered)
+    if kind == "feed":
         entries = (_atom_entry(entry, base_url) for entry in _descendants(root, "entry"))
-    else:
-        raise FeedError(f"not an RSS or Atom feed: root element <{kind}>")
-    return _unique(entries)
-
-
-def _sitemap_parts(root: etree._Element, base_url: str | None) -> tuple[list[Entry], list[str]]:
-    kind = _local(root)
+        return Document("atom", _unique(entries), [], recovered)
     if kind == "urlset":
-        entries = (_sitemap_url(url, base_url) for url in _children(root, "url"))
-        return _unique(entries), []
+        entries = (_sitemap_url(url, base_url) for url in _descendants(root, "url"))
+        return Document("urlset", _unique(entries), [], recovered)
     if kind == "sitemapindex":
-        locs = (
-            _resolve(_child_text(sitemap, "loc"), base_url)
-            for sitemap in _children(root, "sitemap")
-        )
-        return [], list(dict.fromkeys(loc for loc in locs if loc))
-    raise FeedError(f"not a sitemap: root element <{kind}>")
+        return Document("sitemapindex", [], _sitemap_children(root, base_url), recovered)
+    raise FeedError(f"not a feed or sitemap: root element <{kind}>")
+
+
+def feeds_in_homepage(html: bytes, *, base_url: str) -> list[str]:
+    """The feeds a homepage announces, in document order, unique.
+
+    These are the ``<link rel="alternate">`` elements whose ``type`` is in
+    :data:`FEED_LINK_TYPES` (``rel`` is a list of case-insensitive tokens, so
+    ``rel="alternate feed"`` counts; alternates of other types, such as the
+    page in other languages, do not). ``href`` resolves against the page's
+    ``<base href>`` when it has one, else ``base_url`` (the page's own URL,
+    after redirects); only http(s) URLs are kept. ``application/json`` is
+    JSON Feed's old type but also WordPress's REST API link, which
+    :func:`parse_document` refuses as no JSON Feed.
+    """
+    soup = BeautifulSoup(html, "lxml", parse_only=SoupStrainer(["base", "link"]))
+    base_tag = soup.find("base", href=True)
+    base = urljoin(base_url, str(base_tag["href"]).strip()) if base_tag else base_url
+    urls = (
+        _resolve(str(link["href"]), base)
+        for link in soup.find_all("link", href=True)
+        if "alternate" in _tokens(link.get("rel"))
+        and _media_type(link.get("type")) in FEED_LINK_TYPES
+    )
+    return list(dict.fromkeys(url for url in urls if url))
 
 
 def parse_url_list(text: str, *, base_url: str | None = None) -> list[Entry]:
@@ -118,8 +184,196 @@ def parse_date(value: str | None) -> dt.date | None:
         return None
 
 
-def _parse_xml(body: bytes) -> etree._Element:
-    parser = etree.XMLParser(
+# -- Sitemap names and ranking ------------------------------------------------------------
+
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+# Full English names, their first three letters, and "sept".
+_MONTH_BY_NAME = {
+    **{name: number for number, name in enumerate(_MONTHS, 1)},
+    **{name[:3]: number for number, name in enumerate(_MONTHS, 1)},
+    "sept": 9,
+}
+_MONTH_WORD = "|".join(sorted(_MONTH_BY_NAME, key=len, reverse=True))
+# A year, then a month, then maybe a day, one separator throughout: 2026-11, 2026/11/30.
+_SEPARATED = re.compile(r"(?<!\d)(\d{4})([-_/.])(\d{1,2})(?:\2(\d{1,2}))?(?!\d)")
+# The same without separators: 202611, 20261130.
+_COMPACT = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})?(?!\d)")
+# A year and a month's English name, either way round: 2026-nov, november_2026.
+_NAMED = re.compile(
+    rf"(?<!\d)(\d{{4}})[-_/.]?({_MONTH_WORD})(?![a-z])|(?<![a-z])({_MONTH_WORD})[-_/.]?(\d{{4}})(?!\d)"
+)
+_LONE_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+_QUERY_KEYS = {
+    "year": ("y", "year", "yyyy"),
+    "month": ("m", "month", "mm"),
+    "day": ("d", "day", "dd"),
+}
+_NEWS_WORD = re.compile(r"(?<![a-z])news(?![a-z])")
+_SLACK = dt.timedelta(days=1)
+
+
+def date_range_in_name(url: str) -> tuple[dt.date, dt.date] | None:
+    """The dates (first, last, inclusive) a sitemap's URL says it covers, or None.
+
+    Sites that split their sitemaps by date say so in the name, in a few
+    shapes: ``sitemap-2026-11.xml``, ``sitemap_2026_11_30.xml.gz``,
+    ``post-sitemap-202611.xml``, ``/sitemaps/2026/11/sitemap.xml``,
+    ``sitemap-2026-nov.xml``, ``?yyyy=2026&mm=11&dd=30``, or a year alone
+    (``sitemap-2026.xml``, the whole year). Years outside 1990..2100, months
+    outside 1..12 and numbers glued to other digits are not dates, so page
+    numbers (``sitemap-12.xml``) and ids do not count. A lone four-digit
+    number counts in the path only: in a query it is more often a page or an
+    id. When the name gives several ranges that overlap (``/2026/`` and
+    ``2026-11``) the overlap is the answer; when they disagree, their span.
+    """
+    parts = urlsplit(url)
+    path, query = unquote(parts.path).lower(), unquote(parts.query).lower()
+    ranges = [*_ranges_in(path, lone_years=True), *_ranges_in(query, lone_years=False)]
+    if keyed := _range_in_query_keys(parts.query):
+        ranges.append(keyed)
+    if not ranges:
+        return None
+    first, last = max(start for start, _ in ranges), min(end for _, end in ranges)
+    if first <= last:
+        return first, last
+    return min(start for start, _ in ranges), max(end for _, end in ranges)
+
+
+def rank_children(
+    children: list[ChildSitemap], date: dt.date
+) -> tuple[list[ChildSitemap], list[ChildSitemap]]:
+    """A sitemap index's children as (to read, ruled out) for pages published on ``date``.
+
+    A crawler can read only so many sitemaps per run, and a big site's index
+    lists thousands (one per month, or per day, since the site began), so the
+    likely ones go first. ``to_read`` holds, in this order: the children whose
+    name range (:func:`date_range_in_name`) contains ``date``, narrowest
+    first; Google News sitemaps (``news`` as a word in the name), which list
+    the last two days; the children modified on or after ``date``, nearest
+    ``lastmod`` first; then the rest in document order.
+
+    ``ruled_out`` (in document order) holds the children that cannot list a
+    page of ``date`` on strong evidence: a name range that ends more than a
+    day before ``date`` or starts more than a day after it, or a ``lastmod``
+    more than a day before ``date`` (a page published that day would have
+    changed the sitemap). The day of slack absorbs time zones: names and
+    ``lastmod`` are often in UTC, ``date`` is the publisher's.
+    """
+    ruled_out: list[ChildSitemap] = []
+    in_range: list[tuple[int, ChildSitemap]] = []
+    news: list[ChildSitemap] = []
+    fresh: list[tuple[int, ChildSitemap]] = []
+    rest: list[ChildSitemap] = []
+    for child in children:
+        span = date_range_in_name(child.url)
+        if _cannot_hold(child, span, date):
+            ruled_out.append(child)
+        elif span and span[0] <= date <= span[1]:
+            in_range.append(((span[1] - span[0]).days, child))
+        elif _NEWS_WORD.search(_name(child.url)):
+            news.append(child)
+        elif child.lastmod and child.lastmod >= date:
+            fresh.append(((child.lastmod - date).days, child))
+        else:
+            rest.append(child)
+    # sorted() is stable: ties keep document order.
+    to_read = [
+        *(child for _, child in sorted(in_range, key=itemgetter(0))),
+        *news,
+        *(child for _, child in sorted(fresh, key=itemgetter(0))),
+        *rest,
+    ]
+    return to_read, ruled_out
+
+
+def _cannot_hold(child: ChildSitemap, span: tuple[dt.date, dt.date] | None, date: dt.date) -> bool:
+    if span and (span[1] < date - _SLACK or span[0] > date + _SLACK):
+        return True
+    return child.lastmod is not None and child.lastmod < date - _SLACK
+
+
+def _name(url: str) -> str:
+    parts = urlsplit(url)
+    return unquote(f"{parts.path}?{parts.query}").lower()
+
+
+def _ranges_in(text: str, *, lone_years: bool) -> Iterator[tuple[dt.date, dt.date]]:
+    matches: list[tuple[str | None, str | None, str | None]] = [
+        (match[1], match[3], match[4]) for match in _SEPARATED.finditer(text)
+    ]
+    matches += [(match[1], match[2], match[3]) for match in _COMPACT.finditer(text)]
+    for match in _NAMED.finditer(text):
+        year, name = (match[1], match[2]) if match[1] else (match[4], match[3])
+        matches.append((year, str(_MONTH_BY_NAME[name]), None))
+    if lone_years:
+        matches += [(match[1], None, None) for match in _LONE_YEAR.finditer(text)]
+    for year, month, day in matches:
+        if found := _range(year, month, day):
+            yield found
+
+
+def _range_in_query_keys(query: str) -> tuple[dt.date, dt.date] | None:
+    values: dict[str, str] = {}
+    for key, value in parse_qsl(query.lower()):
+        for field, names in _QUERY_KEYS.items():
+            if key in names:
+                values.setdefault(field, value)
+    if "year" not in values:
+        return None
+    return _range(
+        values["year"], values.get("month"), values.get("day") if "month" in values else None
+    )
+
+
+def _range(year: str | None, month: str | None, day: str | None) -> tuple[dt.date, dt.date] | None:
+    """The range a year (and month, and day) names, or None if they are no date."""
+    if not (year and year.isdigit() and 1990 <= int(year) <= 2100):
+        return None
+    if month is None:
+        return dt.date(int(year), 1, 1), dt.date(int(year), 12, 31)
+    if not (month.isdigit() and 1 <= int(month) <= 12):
+        return None
+    first = dt.date(int(year), int(month), 1)
+    days = calendar.monthrange(first.year, first.month)[1]
+    if day and day.isdigit() and 1 <= int(day) <= days:
+        return first.replace(day=int(day)), first.replace(day=int(day))
+    return first, first.replace(day=days)
+
+
+# -- Bytes to a tree ------------------------------------------------------------------------
+
+
+def _unwrap(body: bytes, max_bytes: int) -> bytes:
+    """The document's own bytes: size-checked, gunzipped if gzip, leading whitespace off."""
+    if not isinstance(body, bytes):
+        raise FeedError(f"expected the document's bytes, got {type(body).__name__}")
+    if len(body) > max_bytes:
+        raise FeedError(f"document over {max_bytes} bytes")
+    if body.startswith(_GZIP_MAGIC):
+        try:
+            body = decode_all([body], content_encoding="gzip", limit=max_bytes)
+        except UndecodableBody as e:
+            raise FeedError(f"bad gzip document: {e.detail}") from e
+    return body.lstrip(b" \t\r\n")
+
+
+def _parser(*, recover: bool, encoding: str | None) -> etree.XMLParser:
+    return etree.XMLParser(
+        encoding=encoding,
+        recover=recover,
         resolve_entities=False,
         no_network=True,
         huge_tree=False,
@@ -128,15 +382,151 @@ def _parse_xml(body: bytes) -> etree._Element:
         remove_comments=True,
         remove_pis=True,
     )
-    if not isinstance(body, bytes):
-        raise FeedError(f"expected the document's bytes, got {type(body).__name__}")
+
+
+def _parse_xml(body: bytes) -> tuple[etree._Element, bool]:
+    """The root element, and whether the recovering parser had to read it.
+
+    A document over libxml2's limits (entity amplification, nesting, a
+    gigantic text node) is refused, not recovered: it is hostile or broken
+    beyond what a reader would show.
+    """
     try:
-        root = etree.fromstring(body.lstrip(b" \t\r\n"), parser)
+        root = etree.fromstring(body, _parser(recover=False, encoding=_utf8_despite_label(body)))
     except etree.XMLSyntaxError as e:
-        raise FeedError(f"malformed XML: {e}") from e
+        if e.code == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
+            raise FeedError(f"XML refused: {e}") from e
+        return _recover(body, e), True
     if root is None:
         raise FeedError("empty XML document")
+    return root, False
+
+
+def _recover(body: bytes, error: etree.XMLSyntaxError) -> etree._Element:
+    """Malformed XML read as readers do: decoded leniently, references repaired, recovered.
+
+    libxml2's recovery alone drops what follows a bare ``&`` up to the next
+    tag (``Q&A`` reads ``Q``) and turns bytes invalid in the declared
+    encoding into U+FFFD, and a PHP warning printed before the XML
+    declaration becomes the root. So first the bytes are decoded leniently
+    (cp1252 hiding in a UTF-8 document reads as cp1252), what precedes a
+    misplaced declaration goes, bare ampersands are escaped and HTML's named
+    entities spelled as character references.
+    """
+    text = _repair_references(_without_junk_prefix(_decode_leniently(body)))
+    try:
+        root = etree.fromstring(text.encode("utf-8"), _parser(recover=True, encoding="utf-8"))
+    except etree.XMLSyntaxError as e:
+        raise FeedError(f"malformed XML: {error}") from e
+    if root is None:
+        raise FeedError(f"malformed XML: {error}")
+    log.info("malformed XML (%s), read with the recovering parser", error)
     return root
+
+
+def _without_junk_prefix(text: str) -> str:
+    """``text`` from its XML declaration on, if something (a PHP warning) precedes it."""
+    text = text.removeprefix("\ufeff")
+    if text.startswith("<?xml"):
+        return text
+    declaration = text.find("<?xml", 0, _JUNK_PREFIX_CHARS)
+    return text[declaration:] if declaration > 0 else text
+
+
+def _declared_codec(body: bytes) -> str | None:
+    match = _DECLARED_ENCODING.match(body.removeprefix(_UTF8_BOM)[:256])
+    try:
+        return codecs.lookup(match[1].decode("ascii")).name if match else None
+    except LookupError:
+        return None
+
+
+def _utf8_despite_label(body: bytes) -> str | None:
+    """``utf-8`` when the bytes are UTF-8 but declared otherwise, else None (trust the document).
+
+    Non-ASCII bytes that are valid UTF-8 are UTF-8: text in a legacy
+    encoding almost never is, so a site that declares ``iso-8859-1`` and
+    sends UTF-8 is read right, the way browsers and readers read it.
+    """
+    declared = _declared_codec(body)
+    if declared in (None, "utf-8") or declared.startswith(("utf-16", "utf-32")):
+        return None
+    if body.isascii() or body.startswith(tuple(bom for bom, _ in _BOMS)):
+        return None
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "utf-8"
+
+
+def _decode_leniently(body: bytes) -> str:
+    """The text of a document whose bytes may not match its declaration.
+
+    A BOM wins; then a UTF-16/32 declaration; then UTF-8 if the bytes are
+    valid UTF-8; then another declared non-Latin encoding; else UTF-8 with
+    each stray byte read as cp1252 (what "iso-8859-1" and undeclared
+    documents really are, and what ends up pasted into UTF-8 ones).
+    """
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            return body.decode(codec, "replace")
+    declared = _declared_codec(body)
+    if declared and declared.startswith(("utf-16", "utf-32")):
+        return body.decode(declared, "replace")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if declared and declared != "utf-8" and declared not in _LATIN_CODECS:
+        return body.decode(declared, "replace")
+    return body.decode("utf-8", "newsflow-cp1252")
+
+
+def _cp1252_bytes(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    stray = error.object[error.start : error.end]
+    return "".join(_CP1252[byte] for byte in stray), error.end
+
+
+codecs.register_error("newsflow-cp1252", _cp1252_bytes)
+
+
+def _repair_references(text: str) -> str:
+    """``text`` with bare ``&`` escaped and named references as character references.
+
+    CDATA sections are left alone: ``&`` is literal there. A scan, not one
+    regular expression, so an unclosed section costs linear time.
+    """
+    out: list[str] = []
+    position = 0
+    while (start := text.find(_CDATA_START, position)) != -1:
+        out.append(_REFERENCE.sub(_repair_reference, text[position:start]))
+        end = text.find(_CDATA_END, start)
+        position = len(text) if end == -1 else end + len(_CDATA_END)
+        out.append(text[start:position])
+    out.append(_REFERENCE.sub(_repair_reference, text[position:]))
+    return "".join(out)
+
+
+def _repair_reference(match: re.Match[str]) -> str:
+    """A reference as a character reference, the one kind libxml2's recovery never drops.
+
+    After an undefined entity, recovery silently drops even ``&amp;`` and
+    ``&lt;``, so XML's own five become character references too. Names HTML
+    does not know stay references: inert, they give no text.
+    """
+    name = match[1]
+    if name is None:
+        return "&#38;"
+    if name.startswith("#"):
+        return match[0]
+    chars = html.entities.html5.get(f"{name};")
+    return "".join(f"&#{ord(char)};" for char in chars) if chars else match[0]
+
+
+# -- Trees to entries -----------------------------------------------------------------------
 
 
 def _local(element: etree._Element) -> str:
@@ -144,19 +534,29 @@ def _local(element: etree._Element) -> str:
 
 
 def _children(element: etree._Element, name: str) -> Iterator[etree._Element]:
-    return (child for child in element if _local(child) == name)
+    return element.iterchildren(f"{{*}}{name}")
 
 
 def _descendants(element: etree._Element, name: str) -> Iterator[etree._Element]:
-    return (node for node in element.iter() if _local(node) == name)
+    return element.iter(f"{{*}}{name}")
 
 
 def _text(element: etree._Element | None) -> str | None:
     if element is None:
         return None
-    # Only text and tail strings: unresolved entity references contribute nothing.
-    text = "".join(element.itertext(tag=None, with_tail=False)).strip()
+    text = "".join(_strings(element))
     return " ".join(text.split()) or None
+
+
+def _strings(element: etree._Element) -> Iterator[str]:
+    """The element's text in order; an entity reference left unresolved counts if HTML knows it."""
+    yield element.text or ""
+    for child in element:
+        if isinstance(child, etree._Entity):
+            yield html.entities.html5.get(f"{child.name};", "")
+        elif isinstance(child.tag, str):
+            yield from _strings(child)
+        yield child.tail or ""
 
 
 def _child_text(element: etree._Element, *names: str) -> str | None:
@@ -170,14 +570,20 @@ def _child_text(element: etree._Element, *names: str) -> str | None:
 def _resolve(url: str | None, base_url: str | None) -> str | None:
     if not url:
         return None
-    resolved = urljoin(base_url, url.strip()) if base_url else url.strip()
-    return resolved if urlsplit(resolved).scheme.lower() in WEB_SCHEMES else None
+    try:
+        resolved = urljoin(base_url, url.strip()) if base_url else url.strip()
+        scheme = urlsplit(resolved).scheme.lower()
+    except ValueError:  # e.g. a malformed IPv6 host
+        return None
+    return resolved if scheme in WEB_SCHEMES else None
 
 
 def _rss_item(item: etree._Element, base_url: str | None) -> Entry | None:
-    url = _resolve(_child_text(item, "link"), base_url)
+    url = _resolve(_child_text(item, "link"), base_url) or _permalink_guid(item, base_url)
     if url is None:
-        url = _permalink_guid(item, base_url)
+        # An unclosed tag before it leaves the link nested deeper in a recovered tree.
+        nested = (_text(link) for link in _descendants(item, "link"))
+        url = next((u for text in nested if (u := _resolve(text, base_url))), None)
     if url is None:
         return None
     date = _child_text(item, "pubDate", "date", "published", "updated")
@@ -214,6 +620,59 @@ def _sitemap_url(url: etree._Element, base_url: str | None) -> Entry | None:
     news_date = _child_text(news, "publication_date") if news is not None else None
     title = _child_text(news, "title") if news is not None else None
     return Entry(loc, parse_date(news_date) or parse_date(_child_text(url, "lastmod")), title)
+
+
+def _sitemap_children(root: etree._Element, base_url: str | None) -> list[ChildSitemap]:
+    children: dict[str, ChildSitemap] = {}
+    for sitemap in _descendants(root, "sitemap"):
+        url = _resolve(_child_text(sitemap, "loc"), base_url)
+        if url and url not in children:
+            children[url] = ChildSitemap(url, parse_date(_child_text(sitemap, "lastmod")))
+    return list(children.values())
+
+
+def _json_feed(body: bytes, base_url: str | None) -> Document:
+    """A JSON Feed (https://jsonfeed.org/version/1 or 1.1) as readers take it."""
+    try:
+        feed = json.loads(body)
+    except (ValueError, RecursionError) as e:  # JSONDecodeError and UnicodeDecodeError too
+        raise FeedError(f"malformed JSON: {e}") from e
+    version = feed.get("version") if isinstance(feed, dict) else None
+    if not isinstance(version, str) or "jsonfeed.org/version/" not in version:
+        raise FeedError("not a JSON Feed: no jsonfeed.org version")
+    items = feed.get("items")
+    entries = (
+        _json_item(item, base_url)
+        for item in (items if isinstance(items, list) else [])
+        if isinstance(item, dict)
+    )
+    return Document("json_feed", _unique(entries), [])
+
+
+def _json_item(item: dict[str, object], base_url: str | None) -> Entry | None:
+    url = _resolve(_json_string(item, "url"), base_url) or _resolve(
+        _json_string(item, "external_url"), base_url
+    )
+    if url is None:
+        return None
+    date = _json_string(item, "date_published") or _json_string(item, "date_modified")
+    title = " ".join((_json_string(item, "title") or "").split()) or None
+    return Entry(url, parse_date(date), title)
+
+
+def _json_string(item: dict[str, object], key: str) -> str | None:
+    value = item.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _tokens(value: object) -> set[str]:
+    """An HTML token list attribute (``rel``), which bs4 gives as a list or a string."""
+    tokens = value.split() if isinstance(value, str) else value or []
+    return {str(token).lower() for token in tokens}
+
+
+def _media_type(value: object) -> str:
+    return str(value or "").partition(";")[0].strip().lower()
 
 
 def _unique(entries: Iterable[Entry | None]) -> list[Entry]:

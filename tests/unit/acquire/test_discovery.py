@@ -1,20 +1,36 @@
-"""Feeds, sitemaps and URL lists to entries; hostile XML stays inert."""
+"""Feeds, sitemaps, homepages and URL lists to entries; hostile documents stay inert.
+
+Malformed documents as publishers serve them are in test_discovery_shapes.py.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import json
+import time
 
 import pytest
 
 from newsflow.acquire.discovery import (
+    ChildSitemap,
+    Document,
     Entry,
     FeedError,
+    date_range_in_name,
+    feeds_in_homepage,
     parse_date,
     parse_document,
-    parse_feed,
-    parse_sitemap,
     parse_url_list,
+    rank_children,
 )
+
+MAX_BYTES = 60_000_000
+
+
+def parse(body: bytes, *, base_url: str | None = None) -> Document:
+    return parse_document(body, base_url=base_url, max_bytes=MAX_BYTES)
+
 
 RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">
@@ -87,8 +103,9 @@ NEWS_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_rss() -> None:
-    entries = parse_feed(RSS, base_url="https://gazette.example/feed.xml")
-    assert entries == [
+    document = parse(RSS, base_url="https://gazette.example/feed.xml")
+    assert (document.kind, document.children, document.recovered) == ("rss", [], False)
+    assert document.entries == [
         Entry(
             "https://gazette.example/2026/11/16/bridge",
             dt.date(2026, 11, 16),
@@ -104,12 +121,14 @@ def test_rss() -> None:
 
 
 def test_rss_without_base_drops_relative_links() -> None:
-    urls = [entry.url for entry in parse_feed(RSS)]
+    urls = [entry.url for entry in parse(RSS).entries]
     assert "https://gazette.example/local/story" not in urls and len(urls) == 2
 
 
 def test_atom_prefers_html_alternate_and_uses_xml_base() -> None:
-    first, second = parse_feed(ATOM)
+    document = parse(ATOM)
+    assert document.kind == "atom"
+    first, second = document.entries
     assert first == Entry(
         "https://atom.example/news/ferry", dt.date(2026, 11, 14), "Ferry timetable changes"
     )
@@ -122,86 +141,369 @@ def test_rss_1_0_rdf() -> None:
     rdf = b"""<?xml version="1.0"?>
     <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
              xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
-      <channel rdf:about="https://rdf.example/"><title>RDF</title></channel>
+      <channel rdf:about="https://rdf.example/"><title>RDF</title>
+        <items><rdf:Seq><rdf:li rdf:resource="https://rdf.example/1"/></rdf:Seq></items>
+      </channel>
       <item rdf:about="https://rdf.example/1"><title>One</title>
         <link>https://rdf.example/1</link><dc:date>2026-11-16</dc:date></item>
+      <item rdf:about="https://rdf.example/2"><title>Two</title>
+        <link>https://rdf.example/2</link></item>
     </rdf:RDF>"""
-    assert parse_feed(rdf) == [Entry("https://rdf.example/1", dt.date(2026, 11, 16), "One")]
+    document = parse(rdf)
+    assert document.kind == "rss"
+    assert document.entries == [
+        Entry("https://rdf.example/1", dt.date(2026, 11, 16), "One"),
+        Entry("https://rdf.example/2", None, "Two"),
+    ]
+
+
+def test_rss_0_90_rdf_namespace() -> None:
+    rss090 = b"""<?xml version="1.0"?>
+    <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+             xmlns="http://my.netscape.com/rdf/simple/0.9/">
+      <channel><title>Old</title><link>https://old.example/</link></channel>
+      <item><title>First</title><link>https://old.example/1</link></item>
+    </rdf:RDF>"""
+    assert parse(rss090).entries == [Entry("https://old.example/1", None, "First")]
+
+
+def test_rss_0_91_with_netscape_doctype_and_html_entities() -> None:
+    # The 0.91 DTD defines HTML's entities; we never load it, and still read them.
+    rss091 = b"""<?xml version="1.0" encoding="ISO-8859-1"?>
+    <!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN"
+      "http://my.netscape.com/publish/formats/rss-0.91.dtd">
+    <rss version="0.91"><channel><title>Legacy</title><link>https://legacy.example/</link>
+      <language>fr</language>
+      <item><title>Caf&eacute; &amp; cr&egrave;me</title>
+        <link>https://legacy.example/cafe</link><description>x</description></item>
+      <item><title>Second</title><link>https://legacy.example/2</link></item>
+    </channel></rss>"""
+    document = parse(rss091)
+    assert (document.kind, document.recovered) == ("rss", False)
+    assert document.entries == [
+        Entry("https://legacy.example/cafe", None, "Café & crème"),
+        Entry("https://legacy.example/2", None, "Second"),
+    ]
 
 
 def test_sitemap_urlset_takes_only_page_locs() -> None:
-    entries, children = parse_sitemap(SITEMAP)
-    assert children == []
-    assert entries == [
+    document = parse(SITEMAP)
+    assert (document.kind, document.children) == ("urlset", [])
+    assert document.entries == [
         Entry("https://maps.example/a", dt.date(2026, 11, 16)),
         Entry("https://maps.example/b"),
     ]
 
 
-def test_sitemap_index_returns_children() -> None:
-    entries, children = parse_sitemap(SITEMAP_INDEX, base_url="https://maps.example/sitemap.xml")
-    assert entries == []
-    assert children == [
-        "https://maps.example/sitemap-news.xml",
-        "https://maps.example/sitemap-2026-11.xml",
+def test_sitemap_index_children_carry_lastmod() -> None:
+    document = parse(SITEMAP_INDEX, base_url="https://maps.example/sitemap.xml")
+    assert (document.kind, document.entries) == ("sitemapindex", [])
+    assert document.children == [
+        ChildSitemap("https://maps.example/sitemap-news.xml", dt.date(2026, 11, 16)),
+        ChildSitemap("https://maps.example/sitemap-2026-11.xml", None),
+    ]
+
+
+def test_sitemap_index_children_are_unique_and_web_only() -> None:
+    index = b"""<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+      <sitemap><loc>https://i.example/a.xml</loc><lastmod>2026-11-01T08:00:00Z</lastmod></sitemap>
+      <sitemap><loc>https://i.example/b.xml</loc><lastmod>not a date</lastmod></sitemap>
+      <sitemap><loc>https://i.example/a.xml</loc><lastmod>2026-11-20</lastmod></sitemap>
+      <sitemap><loc>ftp://i.example/c.xml</loc></sitemap>
+      <sitemap><lastmod>2026-11-20</lastmod></sitemap>
+    </sitemapindex>"""
+    assert parse(index).children == [
+        ChildSitemap("https://i.example/a.xml", dt.date(2026, 11, 1)),
+        ChildSitemap("https://i.example/b.xml", None),
     ]
 
 
 def test_google_news_sitemap_date_and_title_win_over_lastmod() -> None:
-    entries, _ = parse_sitemap(NEWS_SITEMAP)
-    assert entries == [
+    assert parse(NEWS_SITEMAP).entries == [
         Entry(
             "https://maps.example/news/election", dt.date(2026, 11, 16), "Election results are in"
         )
     ]
 
 
-def test_parse_document_sniffs_the_kind() -> None:
-    assert parse_document(SITEMAP_INDEX)[1][0] == "https://maps.example/sitemap-news.xml"
-    assert parse_document(NEWS_SITEMAP)[0][0].title == "Election results are in"
-    entries, children = parse_document(ATOM)
-    assert len(entries) == 2 and children == []
-
-
-def test_wrong_kind_and_bad_xml_raise_feed_error() -> None:
-    with pytest.raises(FeedError, match="not an RSS or Atom feed"):
-        parse_feed(SITEMAP)
-    with pytest.raises(FeedError, match="not a sitemap"):
-        parse_sitemap(RSS)
-    with pytest.raises(FeedError, match="malformed XML"):
-        parse_feed(b"<rss><channel><item></rss>")
+def test_not_a_feed_or_sitemap_raises_feed_error() -> None:
+    with pytest.raises(FeedError, match="root element <html>"):
+        parse(b"<html><body>Not found</body></html>")
+    with pytest.raises(FeedError, match="root element <html>"):  # malformed HTML too
+        parse(b"<!DOCTYPE html><html><body><p>Not &nbsp; found<br></body></html>")
+    with pytest.raises(FeedError, match="root element <svg>"):
+        parse(b'<svg xmlns="http://www.w3.org/2000/svg"/>')
     with pytest.raises(FeedError):
-        parse_feed(b"")
+        parse(b"")
     with pytest.raises(FeedError):
-        parse_document(b"<html><body>Not found</body></html>")
+        parse(b"\x00\x01\x02\xff\xfe random bytes \x89PNG")
+    with pytest.raises(FeedError, match="expected the document's bytes"):
+        parse("<rss/>")  # type: ignore[arg-type]
     assert issubclass(FeedError, ValueError)
 
 
 def test_leading_whitespace_and_bom_are_tolerated() -> None:
-    assert len(parse_feed(b"\n\n  " + RSS)) == 2
-    assert len(parse_feed(b"\xef\xbb\xbf" + RSS)) == 2
+    assert len(parse(b"\n\n  " + RSS).entries) == 2
+    assert len(parse(b"\xef\xbb\xbf" + RSS).entries) == 2
+    utf16 = RSS.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+    assert len(parse(utf16).entries) == 2
 
 
-def test_external_entities_are_not_resolved(tmp_path) -> None:
+def test_a_body_over_max_bytes_is_refused() -> None:
+    with pytest.raises(FeedError, match="over 100 bytes"):
+        parse_document(RSS, max_bytes=100)
+
+
+# -- Any size --------------------------------------------------------------------------------
+
+
+def _urlset(count: int) -> bytes:
+    urls = (
+        f"<url><loc>https://big.example/2026/11/{i % 30 + 1:02d}/story-{i}-{'x' * 60}</loc>"
+        f"<lastmod>2026-11-{i % 30 + 1:02d}T10:00:00+00:00</lastmod>"
+        f"<news:news><news:publication><news:name>Big</news:name>"
+        f"<news:language>en</news:language></news:publication>"
+        f"<news:publication_date>2026-11-{i % 30 + 1:02d}</news:publication_date>"
+        f"<news:title>Story number {i} about a long matter</news:title></news:news></url>\n"
+        for i in range(count)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+        ' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n'
+        + "".join(urls)
+        + "</urlset>\n"
+    ).encode()
+
+
+def test_a_full_size_urlset_parses() -> None:
+    # 50,000 URLs is the protocol's limit; these ~20 MB pass libxml2's default
+    # (non-huge) limits, which bound single text nodes and nesting, not documents.
+    body = _urlset(50_000)
+    assert len(body) > 10_000_000
+    started = time.perf_counter()
+    document = parse(body)
+    elapsed = time.perf_counter() - started
+    assert (document.kind, document.recovered, len(document.entries)) == ("urlset", False, 50_000)
+    assert document.entries[49_999] == Entry(
+        f"https://big.example/2026/11/20/story-49999-{'x' * 60}",
+        dt.date(2026, 11, 20),
+        "Story number 49999 about a long matter",
+    )
+    print(f"50,000-URL sitemap of {len(body):,} bytes parsed in {elapsed:.2f} s")
+
+
+def test_a_full_size_index_parses_without_a_cap() -> None:
+    children = "".join(
+        f"<sitemap><loc>https://big.example/sitemaps/{i}.xml</loc>"
+        f"<lastmod>2026-11-{i % 30 + 1:02d}</lastmod></sitemap>"
+        for i in range(50_000)
+    )
+    body = f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{children}</sitemapindex>'
+    started = time.perf_counter()
+    document = parse(body.encode())
+    elapsed = time.perf_counter() - started
+    assert len(document.children) == 50_000
+    assert document.children[-1] == ChildSitemap(
+        "https://big.example/sitemaps/49999.xml", dt.date(2026, 11, 20)
+    )
+    print(f"50,000-child index parsed in {elapsed:.2f} s")
+
+
+def test_a_full_size_malformed_urlset_is_recovered_whole() -> None:
+    body = _urlset(50_000).replace(b"Story number 0 ", b"Story number 0 & ", 1)
+    document = parse(body)
+    assert (document.recovered, len(document.entries)) == (True, 50_000)
+    assert document.entries[0].title == "Story number 0 & about a long matter"
+
+
+# -- gzip ------------------------------------------------------------------------------------
+
+
+def test_gzip_sitemap_without_content_encoding_is_decompressed() -> None:
+    document = parse(gzip.compress(SITEMAP_INDEX), base_url="https://maps.example/sitemap.xml.gz")
+    assert [child.url for child in document.children] == [
+        "https://maps.example/sitemap-news.xml",
+        "https://maps.example/sitemap-2026-11.xml",
+    ]
+    assert parse(gzip.compress(RSS)).kind == "rss"
+
+
+def test_gzip_bomb_is_refused_at_max_bytes() -> None:
+    bomb = gzip.compress(b"<urlset>" + b" " * 50_000_000 + b"</urlset>")
+    assert len(bomb) < 100_000
+    with pytest.raises(FeedError, match="over 1000000 bytes"):
+        parse_document(bomb, max_bytes=1_000_000)
+
+
+def test_damaged_gzip_is_a_feed_error() -> None:
+    with pytest.raises(FeedError, match="gzip"):
+        parse(gzip.compress(SITEMAP)[:-20])
+    with pytest.raises(FeedError, match="gzip"):
+        parse(b"\x1f\x8b\x08\x00garbage that is not deflate")
+
+
+# -- JSON Feed -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "version", ["https://jsonfeed.org/version/1", "https://jsonfeed.org/version/1.1"]
+)
+def test_json_feed(version: str) -> None:
+    feed = {
+        "version": version,
+        "title": "JSON Times",
+        "home_page_url": "https://json.example/",
+        "items": [
+            {
+                "id": "1",
+                "url": "https://json.example/2026/11/16/tram",
+                "title": "New tram  line\nopens",
+                "date_published": "2026-11-16T08:00:00+01:00",
+            },
+            {"id": "2", "external_url": "https://elsewhere.example/story", "content_text": "x"},
+            {"id": "3", "url": "/relative", "date_modified": "2026-11-15T23:00:00-05:00"},
+            {
+                "id": "4",
+                "url": "mailto:desk@json.example",
+                "external_url": "https://json.example/4",
+            },
+            {"id": "5", "content_html": "<p>no link</p>"},
+            {"id": "6", "url": "https://json.example/2026/11/16/tram", "title": "Duplicate"},
+            "not an object",
+            {"id": "7", "url": 7, "title": ["not", "a", "string"]},
+        ],
+    }
+    body = b"\xef\xbb\xbf \n" + json.dumps(feed).encode()
+    document = parse(body, base_url="https://json.example/feed.json")
+    assert (document.kind, document.children, document.recovered) == ("json_feed", [], False)
+    assert document.entries == [
+        Entry("https://json.example/2026/11/16/tram", dt.date(2026, 11, 16), "New tram line opens"),
+        Entry("https://elsewhere.example/story"),
+        Entry("https://json.example/relative", dt.date(2026, 11, 15)),
+        Entry("https://json.example/4"),
+    ]
+
+
+def test_json_feed_gzipped() -> None:
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "items": [{"url": "https://j.example/a"}],
+    }
+    assert parse(gzip.compress(json.dumps(feed).encode())).entries == [Entry("https://j.example/a")]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"items": [{"url": "https://j.example/a"}]}', "not a JSON Feed"),
+        (b'{"version": "1.0", "items": []}', "not a JSON Feed"),
+        (b'{"version": "https://jsonfeed.org/version/1", "items": [', "malformed JSON"),
+        (b"{" * 100_000, "malformed JSON"),
+        (b'{"version": "https://jsonfeed.org/version/1", "t": "\xff"}', "malformed JSON"),
+    ],
+)
+def test_json_that_is_no_json_feed_raises(body: bytes, message: str) -> None:
+    with pytest.raises(FeedError, match=message):
+        parse(body)
+
+
+# -- Hostile XML, under both parsers ---------------------------------------------------------
+
+LOL = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
+
+
+def _xxe(secret_path: str, *, malformed: bool) -> bytes:
+    first = "Q&A" if malformed else "QA"
+    return f"""<?xml version="1.0"?>
+    <!DOCTYPE rss [<!ENTITY xxe SYSTEM "file://{secret_path}">
+                   <!ENTITY remote SYSTEM "http://127.0.0.1:9/dtd">]>
+    <rss version="2.0"><channel>
+    <item><title>{first}</title><link>https://x.example/0</link></item>
+    <item><title>&xxe;&remote;</title><link>https://x.example/a</link></item>
+    <item><title>after</title><link>https://x.example/b</link></item>
+    </channel></rss>""".encode()
+
+
+@pytest.mark.parametrize("malformed", [False, True], ids=["strict", "recovering"])
+def test_external_entities_are_not_resolved(tmp_path, malformed: bool) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET")
-    xxe = f"""<?xml version="1.0"?>
-    <!DOCTYPE rss [<!ENTITY xxe SYSTEM "file://{secret}">]>
-    <rss version="2.0"><channel><item><title>&xxe;</title>
-    <link>https://x.example/a</link></item></channel></rss>""".encode()
-    (entry,) = parse_feed(xxe)
-    assert entry.url == "https://x.example/a"
-    assert "TOP-SECRET" not in (entry.title or "")
+    document = parse(_xxe(str(secret), malformed=malformed))
+    assert document.recovered is malformed
+    assert [entry.url for entry in document.entries] == [
+        "https://x.example/0",
+        "https://x.example/a",
+        "https://x.example/b",
+    ]
+    assert document.entries[1].title is None  # references to unknown entities give nothing
+    assert all("TOP-SECRET" not in (entry.title or "") for entry in document.entries)
 
 
 def test_billion_laughs_is_refused_not_expanded() -> None:
-    lol = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
     bomb = f"""<?xml version="1.0"?>
-    <!DOCTYPE rss [<!ENTITY lol0 "lol">{lol}]>
+    <!DOCTYPE rss [<!ENTITY lol0 "lol">{LOL}]>
     <rss version="2.0"><channel><item><title>&lol9;</title>
     <link>https://x.example/a</link></item></channel></rss>""".encode()
     with pytest.raises(FeedError, match="amplification"):
-        parse_feed(bomb)
+        parse(bomb)
+
+
+def test_billion_laughs_stays_inert_under_the_recovering_parser() -> None:
+    # The bare & sends the document to the recovering parser before the bomb goes off.
+    bomb = f"""<?xml version="1.0"?>
+    <!DOCTYPE rss [<!ENTITY lol0 "lol">{LOL}]>
+    <rss version="2.0"><channel>
+    <item><title>Q&A</title><link>https://x.example/0</link></item>
+    <item><title>&lol9;</title><link>https://x.example/a</link></item>
+    </channel></rss>""".encode()
+    document = parse(bomb)  # expanded, &lol9; would be 3 * 10**9 characters
+    assert document.recovered
+    assert document.entries[0] == Entry("https://x.example/0", None, "Q&A")
+    assert all("lol" not in (entry.title or "") for entry in document.entries)
+
+
+# -- Homepages -------------------------------------------------------------------------------
+
+
+def test_feeds_in_homepage() -> None:
+    page = b"""<!DOCTYPE html><html lang="en"><head>
+      <meta charset="utf-8"><title>Daily</title>
+      <link rel="stylesheet" href="/style.css">
+      <link rel="alternate" hreflang="fr" href="https://daily.example/fr/">
+      <link rel="alternate" type="text/html" hreflang="de" href="/de/">
+      <link rel="alternate" type="application/rss+xml" title="All" href="/feed.xml">
+      <LINK REL="Alternate Feed" TYPE="Application/Atom+XML" HREF="atom.xml">
+      <link rel="alternate" type="application/feed+json" href="https://daily.example/feed.json">
+      <link rel="alternate" type="application/json" href="//cdn.example/feed.json">
+      <link rel="alternate" type="application/rss+xml; charset=utf-8" href="/feed.xml">
+      <link rel="alternate" type="application/rss+xml" href="feed://daily.example/x">
+      <link rel="alternate" type="application/rss+xml">
+      <link rel="feed" type="application/rss+xml" href="/not-alternate.xml">
+      <link rel="alternate stylesheet" type="text/css" href="/alt.css">
+    </head><body><p>Unclosed <div><b>messy <a href="/rss">RSS</a>
+      <link rel="alternate" type="application/rss+xml" href="/section/sport/feed.xml">
+    </body></html>"""
+    assert feeds_in_homepage(page, base_url="https://daily.example/news/") == [
+        "https://daily.example/feed.xml",
+        "https://daily.example/news/atom.xml",
+        "https://daily.example/feed.json",
+        "https://cdn.example/feed.json",
+        "https://daily.example/section/sport/feed.xml",
+    ]
+
+
+def test_feeds_in_homepage_use_base_href() -> None:
+    page = b"""<html><head><base href="/edition/uk/"><base href="/ignored/">
+      <link rel=alternate type=application/rss+xml href=rss.xml></head></html>"""
+    assert feeds_in_homepage(page, base_url="https://base.example/") == [
+        "https://base.example/edition/uk/rss.xml"
+    ]
+
+
+def test_feeds_in_homepage_without_feeds() -> None:
+    assert feeds_in_homepage(b"", base_url="https://x.example/") == []
+    assert feeds_in_homepage(b"\x00\xff<<<>", base_url="https://x.example/") == []
 
 
 def test_url_list() -> None:
@@ -235,3 +537,139 @@ def test_url_list() -> None:
 )
 def test_parse_date(value: str | None, date: dt.date | None) -> None:
     assert parse_date(value) == date
+
+
+# -- Sitemap names ---------------------------------------------------------------------------
+
+NOV = (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+NOV_30 = (dt.date(2026, 11, 30), dt.date(2026, 11, 30))
+YEAR = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("url", "dates"),
+    [
+        ("https://s.example/sitemap-2026-11.xml", NOV),
+        ("https://s.example/sitemap_2026_11.xml.gz", NOV),
+        ("https://s.example/post-sitemap-202611.xml", NOV),
+        ("https://s.example/sitemaps/2026/11/sitemap.xml", NOV),
+        ("https://s.example/sitemap-pt-post-2026-11.xml?v=3", NOV),
+        ("https://s.example/sitemap-2026-nov.xml", NOV),
+        ("https://s.example/sitemaps/November_2026.xml", NOV),
+        ("https://s.example/sitemap-2026-11-30.xml", NOV_30),
+        ("https://s.example/2026/11/30/", NOV_30),
+        ("https://s.example/sitemap-20261130.xml", NOV_30),
+        ("https://s.example/sitemap.xml?yyyy=2026&mm=11&dd=30", NOV_30),
+        ("https://s.example/sitemap.xml?year=2026&month=11", NOV),
+        ("https://s.example/sitemap.xml?date=2026-11-30", NOV_30),
+        ("https://s.example/sitemap-2026.xml", YEAR),
+        ("https://s.example/sitemaps/2026/sitemap-2026-11.xml", NOV),  # agree: the narrower
+        ("https://s.example/sitemap-2026-02-30.xml", (dt.date(2026, 2, 1), dt.date(2026, 2, 28))),
+        ("https://s.example/sitemap-2024-2.xml", (dt.date(2024, 2, 1), dt.date(2024, 2, 29))),
+        ("https://s.example/sitemap-2026-13.xml", YEAR),  # 13 is no month; 2026 still a year
+        (
+            "https://s.example/sitemap.xml?from=2026-11-01&to=2026-11-15",
+            (dt.date(2026, 11, 1), dt.date(2026, 11, 15)),
+        ),
+        ("https://s.example/sitemap.xml", None),
+        ("https://s.example/sitemap-12.xml", None),
+        ("https://s.example/sitemap-posts-3.xml", None),
+        ("https://s.example/post-sitemap1234.xml", None),
+        ("https://s.example/sitemap-3000-11.xml", None),
+        ("https://s.example/sitemap-1989.xml", None),
+        ("https://s.example/sitemap-20261399.xml", None),
+        ("https://s.example/sitemap-120261130.xml", None),
+        ("https://s.example/sitemap-marketing.xml", None),
+        ("https://s.example/sitemap.xml?page=2026", None),  # a lone number in a query: a page
+        ("https://s.example/sitemap.xml?v=1700000000", None),
+        ("https://2026.s.example/sitemap.xml", None),  # the host is not the name
+    ],
+)
+def test_date_range_in_name(url: str, dates: tuple[dt.date, dt.date] | None) -> None:
+    assert date_range_in_name(url) == dates
+
+
+# -- Ranking an index's children -------------------------------------------------------------
+
+
+def _urls(children: list[ChildSitemap]) -> list[str]:
+    return [child.url.removeprefix("https://r.example/") for child in children]
+
+
+def test_rank_children_orders_by_likelihood() -> None:
+    date = dt.date(2026, 11, 16)
+    children = [
+        ChildSitemap("https://r.example/pages.xml"),
+        ChildSitemap("https://r.example/sitemap-2026.xml"),
+        ChildSitemap("https://r.example/sitemap-2026-11.xml"),
+        ChildSitemap("https://r.example/recent.xml", dt.date(2026, 11, 20)),
+        ChildSitemap("https://r.example/sitemap-2026-11-16.xml"),
+        ChildSitemap("https://r.example/news-sitemap.xml"),
+        ChildSitemap("https://r.example/latest.xml", dt.date(2026, 11, 17)),
+        ChildSitemap("https://r.example/newsletters.xml"),
+        ChildSitemap("https://r.example/yesterday.xml", dt.date(2026, 11, 15)),
+        ChildSitemap("https://r.example/sitemap-news.xml", dt.date(2026, 11, 16)),
+    ]
+    to_read, ruled_out = rank_children(children, date)
+    assert ruled_out == []
+    assert _urls(to_read) == [
+        "sitemap-2026-11-16.xml",  # the name says this day
+        "sitemap-2026-11.xml",  # this month
+        "sitemap-2026.xml",  # this year
+        "news-sitemap.xml",  # Google News sitemaps hold the last days
+        "sitemap-news.xml",
+        "latest.xml",  # changed since the date, the nearest first
+        "recent.xml",
+        "pages.xml",  # no evidence either way: document order
+        "newsletters.xml",  # "news" only as part of a word
+        "yesterday.xml",  # a day before: within the slack
+    ]
+
+
+def test_rank_children_rules_out_on_strong_evidence() -> None:
+    date = dt.date(2026, 11, 16)
+    children = [
+        ChildSitemap("https://r.example/sitemap-2026-10.xml"),  # ended two weeks before
+        ChildSitemap("https://r.example/sitemap-2026-11-15.xml"),  # the day before: slack
+        ChildSitemap("https://r.example/sitemap-2026-11-14.xml"),  # two days before
+        ChildSitemap("https://r.example/sitemap-2026-11-17.xml"),  # the day after: slack
+        ChildSitemap("https://r.example/sitemap-2026-11-18.xml"),  # two days after
+        ChildSitemap("https://r.example/sitemap-2027.xml"),
+        ChildSitemap("https://r.example/old.xml", dt.date(2026, 11, 14)),  # unchanged since
+        ChildSitemap("https://r.example/news.xml", dt.date(2026, 11, 1)),  # even a news one
+        ChildSitemap("https://r.example/sitemap-2026-11.xml", dt.date(2026, 11, 10)),
+        ChildSitemap("https://r.example/sitemap-2025.xml", dt.date(2026, 11, 20)),  # name wins
+    ]
+    to_read, ruled_out = rank_children(children, date)
+    assert _urls(ruled_out) == [
+        "sitemap-2026-10.xml",
+        "sitemap-2026-11-14.xml",
+        "sitemap-2026-11-18.xml",
+        "sitemap-2027.xml",
+        "old.xml",
+        "news.xml",
+        "sitemap-2026-11.xml",
+        "sitemap-2025.xml",
+    ]
+    assert _urls(to_read) == ["sitemap-2026-11-15.xml", "sitemap-2026-11-17.xml"]
+
+
+def test_rank_children_of_a_full_size_index() -> None:
+    # One sitemap a day for 50,000 days from 1990 on (beyond 2100: no date in the name).
+    start = dt.date(1990, 1, 1)
+    children = [
+        ChildSitemap(f"https://r.example/sitemap-{start + dt.timedelta(days=i):%Y-%m-%d}.xml")
+        for i in range(50_000)
+    ]
+    started = time.perf_counter()
+    to_read, ruled_out = rank_children(children, dt.date(2026, 11, 16))
+    print(f"ranked 50,000 children in {time.perf_counter() - started:.2f} s")
+    assert _urls(to_read[:3]) == [
+        "sitemap-2026-11-16.xml",
+        "sitemap-2026-11-15.xml",
+        "sitemap-2026-11-17.xml",
+    ]
+    assert len(to_read) + len(ruled_out) == 50_000
+    assert len(to_read) == 3 + sum(
+        child.url > "https://r.example/sitemap-2101" for child in children
+    )
