@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -76,7 +77,7 @@ class RawArchive:
 def write_failures(path: Path, failures: Iterable[FetchFailure]) -> int:
     """Replace the failure list beside a raw archive (JSON lines, atomically)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.part")
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
     count = 0
     with partial.open("w", encoding="utf-8") as handle:
         for failure in failures:

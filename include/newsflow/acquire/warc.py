@@ -24,6 +24,7 @@ import datetime as dt
 import io
 import logging
 import os
+import uuid
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -101,7 +102,8 @@ class WarcWriter:
         self.path = Path(path)
         self.ref_name = ref_name or f"raw/{self.path.name}"
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._temp = self.path.with_name(f".{self.path.name}.part")
+        # unique, so writers of one file never share (or damage) each other's temp file
+        self._temp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.part")
         self._handle = self._temp.open("wb")
         self._writer = WARCWriter(self._handle, gzip=self.path.suffix == ".gz")
         self.count = 0

@@ -15,6 +15,7 @@ workers (news_daily's ``nlp`` queue), apart from crawling and extraction.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -120,6 +121,19 @@ def partition_archive(settings: Settings, source_id: str, day: dt.date) -> RawAr
     )
 
 
+@contextlib.contextmanager
+def raw_archive_lock(settings: Settings, source_id: str, day: dt.date) -> Iterator[None]:
+    """Hold the partition's raw archive: one fetch or import of it at a time.
+
+    Two runs of one web partition (a retry beside a manual run) would each
+    rewrite its WARC and failure list from what it read at its start; in turn,
+    the second skips what the first archived.
+    """
+    lake = settings.lake()
+    with lake.catalog.partition_lock(settings.warehouse, source_id, day, scope="raw"):
+        yield
+
+
 def held_urls(settings: Settings, source_id: str) -> set[str | None]:
     """Canonical URLs of every page of the source the warehouse already holds."""
     with commit.writer(settings.lake()) as con:
@@ -153,42 +167,72 @@ def _archive(warc: WarcWriter, response: Response, *, date_source: str | None = 
 
 def _pages_to_fetch(
     entries: list[Entry], raw: RawArchive, settings: Settings, source: Source, *, refetch: bool
-) -> list[Entry]:
-    """Announced pages the warehouse does not hold yet (all of them with ``refetch``)."""
+) -> tuple[list[Entry], int]:
+    """Announced pages the warehouse does not hold yet (all of them with ``refetch``),
+    at most ``max_pages_per_run``; and how many are left for the next run."""
     skip: set[str | None] = set()
     if not refetch:
         skip = raw.urls() | held_urls(settings, source.id)
     todo = [e for e in entries if canonical_or_none(e.url) not in skip]
-    if len(todo) > settings.max_pages_per_run:
+    deferred = max(0, len(todo) - settings.max_pages_per_run)
+    if deferred:
         log.warning(
             "%s: %d pages to fetch, taking the first %d; the rest wait for the next run",
             source.id,
             len(todo),
             settings.max_pages_per_run,
         )
-    return todo[: settings.max_pages_per_run]
+    return todo[: settings.max_pages_per_run], deferred
+
+
+@dataclass
+class _FetchedPages:
+    """What fetching a partition's pages left to record: the failures, the pages put off."""
+
+    failures: list[FetchFailure] = field(default_factory=list)
+    deferred: int = 0
 
 
 def _fetch_pages(
-    crawler: Crawler, todo: list[Entry], raw: RawArchive, source: Source
-) -> list[FetchFailure]:
-    """Fetch ``todo`` into the partition's WARC, carrying over what did not change."""
-    failures: list[FetchFailure] = []
+    crawler: Crawler, todo: list[Entry], raw: RawArchive, source: Source, *, deadline: float
+) -> _FetchedPages:
+    """Fetch ``todo`` into the partition's WARC, carrying over what did not change.
+
+    A 304 stands for the copy the raw archive holds; for a page it does not
+    hold (its validators outlived an interrupted fetch, or came from another
+    partition) the page is fetched again, unconditionally. Pages not started
+    by ``deadline`` (the fetch budget) are left for the next run.
+    """
+    result = _FetchedPages()
+    held = raw.urls()
+    dated = {entry.url: entry.published is not None for entry in todo}
     replaced: set[str | None] = set()
+    done = 0
     with raw.writer() as warc:
-        responses = crawler.fetch([entry.url for entry in todo])
-        for entry, response in zip(todo, responses, strict=True):
+        for url, answer in crawler.fetch([entry.url for entry in todo], deadline=deadline):
+            done += 1
+            response = answer
             if response.not_modified:
-                continue  # unchanged: the copy the archive holds is carried over
-            if response.status is None:
-                reason, detail = response.reason or "unknown", response.detail or ""
-                failures.append(FetchFailure(response.requested_url, reason, detail))
+                if canonical_or_none(url) in held:
+                    continue  # unchanged: the copy the archive holds is carried over
+                response = crawler.client.fetch(url, conditional=False)
+            if response.status is None or response.not_modified:  # a 304 to a plain GET
+                reason = response.reason or f"http_{response.status}"
+                detail = response.detail or ""
+                result.failures.append(FetchFailure(response.requested_url, reason, detail))
                 continue
-            dated_by = source.kind if entry.published else "fetch_date"
-            _archive(warc, response, date_source=dated_by)
+            _archive(warc, response, date_source=source.kind if dated[url] else "fetch_date")
             replaced.add(canonical_or_none(response.requested_url))
         raw.carry_over(warc, replaced=replaced)
-    return failures
+    result.deferred = len(todo) - done
+    if result.deferred:
+        log.warning(
+            "%s: fetch budget spent after %d pages; %d wait for the next run",
+            source.id,
+            done,
+            result.deferred,
+        )
+    return result
 
 
 def _archive_discovery(settings: Settings, crawler: Crawler, raw: RawArchive) -> None:
@@ -225,15 +269,30 @@ def fetch_partition(
         return staged.to_dict()
     started = time.perf_counter()
     raw = partition_archive(settings, source.id, day)
-    with _http_client(settings, source) as client:
-        cache = layout.discovery_cache(settings.warehouse, source.id)
-        crawler = Crawler(source, client, cache_dir=cache, workers=settings.http_concurrency)
+    with raw_archive_lock(settings, source.id, day), _http_client(settings, source) as client:
+        crawler = Crawler(
+            source,
+            client,
+            cache_dir=layout.discovery_cache(settings.warehouse, source.id),
+            workers=settings.http_concurrency,
+            max_sitemaps=settings.max_sitemaps,
+        )
         entries = crawler.discover(day)
-        todo = _pages_to_fetch(entries, raw, settings, source, refetch=refetch)
-        failures = _fetch_pages(crawler, todo, raw, source)
+        todo, over_cap = _pages_to_fetch(entries, raw, settings, source, refetch=refetch)
+        deadline = time.monotonic() + settings.fetch_budget
+        fetched = _fetch_pages(crawler, todo, raw, source, deadline=deadline)
         _archive_discovery(settings, crawler, raw)
-        write_failures(raw.failures, failures)
-        staged.fetch = client.stats.run_fields()
+        write_failures(raw.failures, fetched.failures)
+        # Only now does the raw archive hold every page these validators vouch
+        # for: a fetch stopped before this point keeps none, so its retry
+        # fetches the pages again instead of getting 304s for pages it lacks.
+        client.save_state()
+        staged.fetch = {
+            **client.stats.run_fields(),
+            "sitemaps_read": crawler.sitemaps_read,
+            "sitemaps_skipped": crawler.sitemaps_skipped,
+            "pages_deferred": over_cap + fetched.deferred,
+        }
     staged.seconds["fetch"] = round(time.perf_counter() - started, 3)
     log_stage(
         "fetch",
@@ -241,7 +300,7 @@ def fetch_partition(
         day,
         announced=len(entries),
         new=len(todo),
-        failed=len(failures),
+        failed=len(fetched.failures),
         seconds=staged.seconds["fetch"],
         **staged.fetch,
     )

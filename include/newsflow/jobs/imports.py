@@ -32,6 +32,7 @@ import hashlib
 import json
 import logging
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -44,7 +45,13 @@ from newsflow.acquire.rawstore import FetchFailure, read_failures, write_failure
 from newsflow.acquire.readers import ArchiveRecord, open_archive
 from newsflow.acquire.urls import canonical_or_none
 from newsflow.config import Settings
-from newsflow.jobs.daily import held_urls, partition_archive, publish_partition, stage_partition
+from newsflow.jobs.daily import (
+    held_urls,
+    partition_archive,
+    publish_partition,
+    raw_archive_lock,
+    stage_partition,
+)
 from newsflow.jobs.runs import import_run_id
 from newsflow.jobs.sources import registered_source
 from newsflow.jobs.upkeep import cluster_stories
@@ -106,7 +113,7 @@ def plan_import(
     index.parent.mkdir(parents=True, exist_ok=True)
     today = dt.datetime.now(dt.UTC).date()
     records = 0
-    partial = index.with_name(f".{index.name}.part")
+    partial = index.with_name(f".{index.name}.{uuid.uuid4().hex}.part")
     with partial.open("w", encoding="utf-8") as out:
         pages = tqdm(archive.records(), desc="indexing", unit=" pages", disable=not progress)
         for records, record in enumerate(pages, 1):
@@ -153,37 +160,46 @@ def _partition_date(record: ArchiveRecord, today: dt.date, *, budget: float) -> 
     return today, "import_date"
 
 
+def _archive_date(plan: dict, day: dt.date, *, settings: Settings) -> tuple[int, int]:
+    """Add the archive's pages of ``day`` that the warehouse lacks to the partition's raw
+    archive, under its lock; how many were added, and how many it already held."""
+    source_id = plan["source"]
+    raw = partition_archive(settings, source_id, day)
+    archive = open_archive(Path(plan["path"]))
+    with raw_archive_lock(settings, source_id, day):
+        known = raw.urls() | held_urls(settings, source_id)
+        added, duplicates = 0, 0
+        failures = {f.url: f for f in read_failures(raw.failures)}
+        with raw.writer() as warc:
+            raw.carry_over(warc, replaced=set())
+            for ref, url_key, date_source in _rows(plan["index"], day):
+                if url_key is not None and url_key in known:
+                    duplicates += 1
+                    continue
+                record = archive.record_at(ref)
+                url = record.url or _placeholder_url(plan["input_id"], ref)
+                if record.body is None:
+                    failures[url] = FetchFailure(url, "damaged_record", record.detail or "no body")
+                    continue
+                warc.write_response(
+                    url=url,
+                    status=record.status,
+                    headers=record.headers,
+                    body=record.body,
+                    fetched_at=record.fetched_at or _midnight(record.record_date or day),
+                    date_source=date_source,
+                )
+                added += 1
+        write_failures(raw.failures, failures.values())
+    return added, duplicates
+
+
 def import_partition(plan: dict, date: str, *, settings: Settings | None = None) -> dict:
     """Import one date of a planned archive and publish the partition."""
     settings = settings or Settings.current()
     day = dt.date.fromisoformat(date)
     source_id = plan["source"]
-    raw = partition_archive(settings, source_id, day)
-    archive = open_archive(Path(plan["path"]))
-    known = raw.urls() | held_urls(settings, source_id)
-    added, duplicates = 0, 0
-    failures = {f.url: f for f in read_failures(raw.failures)}
-    with raw.writer() as warc:
-        raw.carry_over(warc, replaced=set())
-        for ref, url_key, date_source in _rows(plan["index"], day):
-            if url_key is not None and url_key in known:
-                duplicates += 1
-                continue
-            record = archive.record_at(ref)
-            url = record.url or _placeholder_url(plan["input_id"], ref)
-            if record.body is None:
-                failures[url] = FetchFailure(url, "damaged_record", record.detail or "no body")
-                continue
-            warc.write_response(
-                url=url,
-                status=record.status,
-                headers=record.headers,
-                body=record.body,
-                fetched_at=record.fetched_at or _midnight(record.record_date or day),
-                date_source=date_source,
-            )
-            added += 1
-    write_failures(raw.failures, failures.values())
+    added, duplicates = _archive_date(plan, day, settings=settings)
     staged = stage_partition(source_id, day, settings=settings)
     run_id = import_run_id(plan["input_id"], date)
     result = publish_partition(staged, run_id=run_id, settings=settings)

@@ -131,9 +131,14 @@ class Catalog(Protocol):
         """Get the catalog database ready for a writer (before the first ``ATTACH``)."""
 
     def partition_lock(
-        self, root: Path, source: str, date: dt.date
+        self, root: Path, source: str, date: dt.date, *, scope: str = "publish"
     ) -> contextlib.AbstractContextManager[None]:
-        """Serialise the writers of one partition (readers never take it)."""
+        """Serialise the writers of one partition (readers never take it).
+
+        ``scope`` names what they write: ``publish`` its rows in the lake,
+        ``raw`` its raw archive (a fetch or an import), so a long fetch does
+        not hold up the publish of an earlier run.
+        """
 
 
 @dataclass(frozen=True)
@@ -163,9 +168,9 @@ class SqliteCatalog:
                 con.execute("PRAGMA journal_mode = WAL")
 
     def partition_lock(
-        self, root: Path, source: str, date: dt.date
+        self, root: Path, source: str, date: dt.date, *, scope: str = "publish"
     ) -> contextlib.AbstractContextManager[None]:
-        return _exclusive(layout.lock_file(root, source, date))
+        return _exclusive(layout.lock_file(root, source, date, scope=scope))
 
 
 @dataclass(frozen=True)
@@ -189,10 +194,13 @@ class PostgresCatalog:
         """Nothing: PostgreSQL's readers and writers do not block each other."""
 
     @contextlib.contextmanager
-    def partition_lock(self, root: Path, source: str, date: dt.date) -> Iterator[None]:
+    def partition_lock(
+        self, root: Path, source: str, date: dt.date, *, scope: str = "publish"
+    ) -> Iterator[None]:
         import psycopg2  # only deployments with a PostgreSQL catalog need it
 
-        key = f"newsflow:{source}:{date.isoformat()}".encode()
+        name = f"{source}:{date.isoformat()}" if scope == "publish" else f"{scope}:{source}:{date}"
+        key = f"newsflow:{name}".encode()
         lock_id = int.from_bytes(hashlib.sha256(key).digest()[:8], "big", signed=True)
         with contextlib.closing(psycopg2.connect(self.dsn)) as con:
             con.autocommit = True

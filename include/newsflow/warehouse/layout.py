@@ -49,9 +49,11 @@ def staging_dir(root: Path, source: str, date: dt.date, run: str) -> Path:
     return root / STAGING / _partition(source, date) / run
 
 
-def lock_file(root: Path, source: str, date: dt.date) -> Path:
-    """The ``flock`` that serialises the writers of one partition."""
-    return root / LOCKS / _partition(source, date).with_suffix(".lock")
+def lock_file(root: Path, source: str, date: dt.date, *, scope: str = "publish") -> Path:
+    """The ``flock`` that serialises the writers of one partition's tables (``publish``)
+    or of its raw archive (``raw``)."""
+    suffix = ".lock" if scope == "publish" else f".{scope}.lock"
+    return root / LOCKS / _partition(source, date).with_suffix(suffix)
 
 
 def raw_archive(root: Path, source: str, date: dt.date) -> Path:

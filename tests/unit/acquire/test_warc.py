@@ -103,10 +103,29 @@ def test_written_atomically(tmp_path: Path) -> None:
         url="https://x.example/", status=200, headers=[], body=b"new", fetched_at=FETCHED
     )
     assert path.read_bytes() == before  # readers still see the old archive
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".p.warc.gz.part", "p.warc.gz"]
+    temp, final = sorted(p.name for p in tmp_path.iterdir())
+    assert (temp.startswith(".p.warc.gz."), temp.endswith(".part"), final) == (
+        True,
+        True,
+        "p.warc.gz",
+    )
     writer.close()
     assert [r.body for r in read_responses(path)] == [b"new"]
     assert [p.name for p in tmp_path.iterdir()] == ["p.warc.gz"]
+
+
+def test_two_writers_of_one_file_never_share_a_temp_file(tmp_path: Path) -> None:
+    """Two runs of one partition at once: each writes its own temp file; the file
+    ends up whole, as one or the other wrote it."""
+    path = tmp_path / "p.warc.gz"
+    first, second = WarcWriter(path), WarcWriter(path)
+    for writer, body in ((first, b"one"), (second, b"two")):
+        writer.write_response(
+            url="https://x.example/", status=200, headers=[], body=body, fetched_at=FETCHED
+        )
+    first.close()
+    second.close()
+    assert [r.body for r in read_responses(path)] == [b"two"]
 
 
 def test_failure_inside_the_block_keeps_the_old_archive(tmp_path: Path) -> None:
