@@ -223,3 +223,44 @@ def test_a_feed_that_is_down_fails_the_fetch_so_it_is_retried(web):
     assert rows("articles") == rows("rejects") == rows("runs") == []
     assert [a["title"] for a in rows("articles", yesterday)] == ["Yesterday"]
     assert len(rows("runs", yesterday)) == 1
+
+
+def test_pages_past_the_fetch_budget_wait_for_the_next_run_and_are_counted(web, monkeypatch):
+    site, _ = web
+    monkeypatch.setenv("NEWSFLOW_FETCH_BUDGET", "0")  # spent before the first page
+    result = run_partition("gazette", DAY)
+
+    assert result["pages_in"] == 0 and site.hits("/bridge") == 0
+    [run] = rows("runs")
+    assert run["pages_deferred"] == 4  # bridge, ferry, memo, gone: none was tried
+    assert rows("rejects") == []  # put off, not failed: the next run takes them
+
+    monkeypatch.setenv("NEWSFLOW_FETCH_BUDGET", "600")
+    run_partition("gazette", DAY)
+    assert {a["title"] for a in rows("articles")} == {
+        "Bridge to be rebuilt",
+        "Ferry service resumes",
+    }
+    assert max(r["pages_deferred"] for r in rows("runs")) == 4
+    assert min(r["pages_deferred"] for r in rows("runs")) == 0
+
+
+def test_a_304_for_a_page_the_raw_archive_lacks_is_fetched_again_whole(web):
+    """Validators that outlived their page (an interrupted fetch, a raw archive
+    removed) must not leave the page unfetched: a 304 is answered by a plain GET."""
+    site, root = web
+    site.routes["/bridge"] = lambda request: (
+        Reply(304, b"", (("ETag", '"b-1"'),))
+        if request.headers.get("If-None-Match") == '"b-1"'
+        else Reply(200, page("Bridge to be rebuilt", STORY).body, (*HTML, ("ETag", '"b-1"')))
+    )
+    run_partition("gazette", DAY)
+    layout.raw_archive(root, "gazette", DAY).unlink()
+
+    run_partition("gazette", DAY, refetch=True)
+
+    asked = [r.headers.get("If-None-Match") for r in site.seen if r.path == "/bridge"]
+    assert asked == [None, '"b-1"', None]
+    archived = {r.url for r in read_responses(layout.raw_archive(root, "gazette", DAY))}
+    assert site.url("/bridge") in archived
+    assert "Bridge to be rebuilt" in {a["title"] for a in rows("articles")}
