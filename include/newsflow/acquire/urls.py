@@ -45,7 +45,7 @@ TRACKING_PARAMS = frozenset(
 #: Query parameters that carry a credential. They never name a different page,
 #: and a token or password must not end up in the warehouse, its raw archive
 #: or a log: canonical URLs drop them, :func:`redact` drops them from the URLs
-#: stored as they came.
+#: stored as they came, :func:`redact_text` from messages.
 SECRET_PARAMS = frozenset(
     {
         "access_token",
@@ -83,6 +83,13 @@ _PATH_SAFE = _UNRESERVED | frozenset(_SUB_DELIMS + ":@/")
 _QUERY_SAFE = _UNRESERVED | frozenset("!$'()*+,;:@/?")
 _HEX = frozenset("0123456789abcdefABCDEF")
 _SESSION_PATH_PARAM = re.compile(r";(?:jsessionid|phpsessid|sid|sessionid)=[^/;?]*", re.I)
+# In free text: a URL with an authority (``scheme://`` or ``//``) runs to the next
+# space, quote or angle bracket; a parameter is a name not glued to a longer word,
+# ``=``, and a value up to the next separator of queries or text.
+_URL_IN_TEXT = re.compile(r"(?:\b[a-z][a-z0-9+.-]*:)?//[^\s'\"<>]+", re.I)
+_USERINFO_IN_TEXT = re.compile(r"(?<=//)[^/\s@'\"<>]*@")
+_PARAM_IN_TEXT = re.compile(r"(?<![\w.%-])([\w.%-]+)=([^\s&#'\"<>]*)")
+REDACTED = "[redacted]"
 
 
 class InvalidURL(ValueError):
@@ -144,6 +151,25 @@ def redact(url: str) -> str:
     if netloc == parts.netloc and query == parts.query:
         return url
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def redact_text(text: str) -> str:
+    """``text`` (an error message, a log line) with no credential left in it.
+
+    Every URL in it comes out as :func:`redact` gives it (user info and
+    credential parameters gone); a credential parameter elsewhere, as in a
+    bare request target ``/x?token=...``, keeps its name and loses its value
+    (``token=[redacted]``); user info goes even from a URL too malformed to
+    parse. Errors from the HTTP stack quote what was asked for, and they end
+    up in logs and in ``rejects`` rows.
+    """
+    text = _URL_IN_TEXT.sub(lambda url: _USERINFO_IN_TEXT.sub("", redact(url.group())), text)
+    return _PARAM_IN_TEXT.sub(_redact_param, text)
+
+
+def _redact_param(match: re.Match[str]) -> str:
+    name = match.group(1)
+    return f"{name}={REDACTED}" if is_secret_param(name) and match.group(2) else match.group()
 
 
 def remove_dot_segments(path: str) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import ipaddress
 import json
+import logging
 import random
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -54,6 +56,7 @@ def client(fake: FakeTime | None = None, **options: object) -> HttpClient:
         "per_host_concurrency": 2,
         "connect_timeout": 2,
         "read_timeout": 2,
+        "total_timeout": 30,
         "max_body_bytes": 10_000_000,
         "max_retries": 3,
         "rng": random.Random(7),
@@ -117,13 +120,28 @@ def test_only_http_and_https() -> None:
         ("::1", "loopback"),
         ("::ffff:127.0.0.1", "loopback"),
         ("100.64.0.1", "not_global"),
+        ("100.100.100.200", "metadata"),
+        # IETF protocol assignments, all of it (Python calls most of it global), in every form
+        ("192.0.0.1", "ietf_protocol"),
+        ("192.0.0.9", "ietf_protocol"),
+        ("192.0.0.170", "ietf_protocol"),
+        ("192.0.0.255", "ietf_protocol"),
+        ("192.0.0.192", "metadata"),
+        ("::ffff:192.0.0.200", "ietf_protocol"),
+        ("::ffff:192.0.0.192", "metadata"),
+        ("2002:c000:00c8::1", "ietf_protocol"),  # 6to4 of 192.0.0.200
+        ("192.0.1.1", None),
+        # site-local IPv6, fec0::/10, which Python calls global
+        ("fec0::1", "site_local"),
+        ("feff:ffff::1", "site_local"),
+        ("3fff::1", "documentation"),
+        ("fe80::1", "link_local"),
         ("93.184.216.34", None),
         ("2606:4700::1111", None),
+        ("::ffff:93.184.216.34", None),
     ],
 )
 def test_address_block_reason(address: str, reason: str | None) -> None:
-    import ipaddress
-
     assert address_block_reason(ipaddress.ip_address(address)) == reason
 
 
@@ -165,6 +183,40 @@ def test_redirect_loop_stops_at_the_limit(site: NewsServer) -> None:
 
 
 # -- robots.txt ---------------------------------------------------------------------
+
+SITEMAP_ROBOTS = b"""Sitemap: https://news.example/a.xml
+User-agent: *
+Disallow: /private/
+Sitemap: /relative.xml
+sitemap: http://news.example/b.xml
+Sitemap: https://news.example/a.xml
+Sitemap: ftp://news.example/c.xml
+"""
+
+
+def test_robots_sitemaps_come_from_the_robots_txt_the_checks_use(site: NewsServer) -> None:
+    site.routes["/robots.txt"] = Reply(200, SITEMAP_ROBOTS)
+    http = client()
+    expected = ["https://news.example/a.xml", "http://news.example/b.xml"]
+    assert http.robots_sitemaps(site.url("/story")) == expected
+    assert http.fetch(site.url("/story")).ok
+    assert http.fetch(site.url("/private/x")).reason == "robots_disallowed"
+    assert http.robots_sitemaps(site.url("/other")) == expected
+    assert site.hits("/robots.txt") == 1
+
+
+@pytest.mark.parametrize("robots", [Reply(404), Reply(500), Reply(200, b"User-agent: *\n")])
+def test_robots_sitemaps_are_empty_without_a_readable_list(site: NewsServer, robots: Reply) -> None:
+    site.routes["/robots.txt"] = robots
+    assert client(FakeTime(), max_retries=0).robots_sitemaps(site.url("/")) == []
+
+
+def test_robots_sitemaps_of_what_may_not_be_fetched(site: NewsServer) -> None:
+    fake = FakeTime()
+    assert client(fake, allow_hosts=[]).robots_sitemaps(site.url("/")) == []
+    assert client(fake).robots_sitemaps("ftp://127.0.0.1/") == []
+    assert site.seen == []
+    assert client(fake, max_retries=0).robots_sitemaps("http://127.0.0.1:9/") == []
 
 
 def test_robots_disallow_is_honoured_and_robots_fetched_once(site: NewsServer) -> None:
@@ -325,6 +377,7 @@ def test_conditional_get_remembers_validators_across_runs(site: NewsServer, tmp_
     state = tmp_path / "state" / "http.json"
     with client(state_path=state) as first_run:
         assert first_run.fetch(site.url("/cached")).status == 200
+        first_run.save_state()
     saved = json.loads(state.read_text())
     assert saved["urls"][site.url("/cached")]["etag"] == '"v1"'
 
@@ -341,10 +394,91 @@ def test_conditional_get_remembers_validators_across_runs(site: NewsServer, tmp_
     assert list(state.parent.iterdir()) == [state]  # no temporary file left behind
 
 
+def test_validators_are_saved_only_when_the_caller_says_so(
+    site: NewsServer, tmp_path: Path
+) -> None:
+    """Closing does not save: a run that stops before keeping its pages leaves no ETag."""
+    site.routes["/cached"] = _etag_route
+    state = tmp_path / "http.json"
+    with client(state_path=state) as interrupted:
+        assert interrupted.fetch(site.url("/cached")).status == 200
+    assert not state.exists()
+    with client(state_path=state) as retry:
+        assert retry.fetch(site.url("/cached")).status == 200  # the page, not a 304
+        retry.save_state()
+    assert json.loads(state.read_text())["urls"][site.url("/cached")]["etag"] == '"v1"'
+
+
 def test_corrupt_state_file_is_ignored(site: NewsServer, tmp_path: Path) -> None:
     state = tmp_path / "http.json"
     state.write_text("{not json")
     assert client(state_path=state).fetch(site.url("/story")).status == 200
+
+
+# -- credentials ----------------------------------------------------------------------------
+
+SECRET = "s3cret"
+
+
+def test_no_credential_leaves_the_client(
+    site: NewsServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Not in the validators file, the logs (urllib3's too) or a failure's detail;
+    the response still names the URL as it was fetched."""
+    caplog.set_level(logging.DEBUG)
+    for path in (f"/cached?token={SECRET}&id=1", f"/cached?api_key={SECRET}", "/userinfo"):
+        site.routes[path] = _etag_route
+    site.routes[f"/slow?password={SECRET}"] = Reply(200, b"late", delay=1.0)
+    base = f"127.0.0.1:{site.port}"
+    answered = [
+        f"http://{base}/cached?token={SECRET}&id=1",
+        f"http://{base}/cached?api_key={SECRET}",
+        f"http://user:{SECRET}@{base}/userinfo",
+        f"http://{base}/gone?password={SECRET}",
+    ]
+    failing = [
+        f"http://{base}/slow?password={SECRET}",  # timeout
+        f"http://user:{SECRET}@127.0.0.1:9/x?token={SECRET}",  # connection refused
+        f"http://{base}/private/x?token={SECRET}",  # robots.txt says no
+        f"http://user:{SECRET}@127.0.0.1:99999/?token={SECRET}",  # invalid port
+    ]
+    state = tmp_path / "http-validators.json"
+    http = client(FakeTime(), state_path=state, read_timeout=0.3, max_retries=0)
+    responses = [http.fetch(url) for url in answered + failing]
+    http.save_state()
+
+    assert [r.status for r in responses] == [200, 200, 200, 404, None, None, None, None]
+    assert [r.reason for r in responses[4:]] == [
+        "timeout",
+        "robots_unavailable",
+        "robots_disallowed",
+        "invalid_url",
+    ]
+    assert [r.requested_url for r in responses] == answered + failing
+    assert responses[0].url == answered[0]
+    assert SECRET not in state.read_text()
+    assert set(json.loads(state.read_text())["urls"]) == {
+        site.url("/cached?id=1"),
+        site.url("/cached"),
+        site.url("/userinfo"),
+    }
+    assert not any(SECRET in r.detail for r in responses)
+    assert "token=[redacted]" in caplog.text  # urllib3's request line, logged redacted
+    assert SECRET not in caplog.text
+    with pytest.raises(FetchRefused) as refused:
+        http.check_url(failing[-1])
+    assert SECRET not in str(refused.value)
+
+    again = client(state_path=state).fetch(answered[0])  # looked up by the redacted URL
+    assert again.status == 304
+
+
+def test_a_state_file_with_credentials_loses_them_on_save(tmp_path: Path) -> None:
+    state = tmp_path / "http.json"
+    urls = {f"http://ex.com/a?token={SECRET}&id=1": {"etag": '"v1"'}}
+    state.write_text(json.dumps({"version": 1, "urls": urls}))
+    client(state_path=state).save_state()
+    assert json.loads(state.read_text())["urls"] == {"http://ex.com/a?id=1": {"etag": '"v1"'}}
 
 
 # -- bodies ---------------------------------------------------------------------------------

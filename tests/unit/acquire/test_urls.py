@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsflow.acquire.urls import InvalidURL, canonicalize, remove_dot_segments
+from newsflow.acquire.urls import InvalidURL, canonicalize, redact_text, remove_dot_segments
 
 
 @pytest.mark.parametrize(
@@ -80,3 +80,36 @@ def test_remove_dot_segments_rfc_examples() -> None:
     assert remove_dot_segments("/a/b/c/./../../g") == "/a/g"
     assert remove_dot_segments("mid/content=5/../6") == "mid/6"
     assert remove_dot_segments("/a/b/.") == "/a/b/"
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # a URL in text loses what redact() takes away, and the text around it stays
+        (
+            "fetch http://user:s3cret@ex.com:8/x?token=s3cret&id=1 failed: timeout",
+            "fetch http://ex.com:8/x?id=1 failed: timeout",
+        ),
+        ("'https://u:s3cret@ex.com/?API_KEY=s3cret'", "'https://ex.com/'"),
+        ("see //u:s3cret@ex.com/a", "see //ex.com/a"),
+        ("http://u:s3cret@[::1/x", "http://[::1/x"),  # too malformed to parse: user info goes
+        # outside a URL, a credential parameter keeps its name, not its value
+        (
+            "Pool(host='ex.com'): url: /x?token=s3cret&id=1 (Caused by X)",
+            "Pool(host='ex.com'): url: /x?token=[redacted]&id=1 (Caused by X)",
+        ),
+        ("password=s3cret rejected", "password=[redacted] rejected"),
+        (
+            "api%5Fkey=s3cret&x-amz-signature=s3cret",
+            "api%5Fkey=[redacted]&x-amz-signature=[redacted]",
+        ),
+        # what is not a credential is left alone
+        (
+            "mytoken=abc, token= and a=b http://ex.com/p?q=1.",
+            "mytoken=abc, token= and a=b http://ex.com/p?q=1.",
+        ),
+        ("user@example.com at 10:30", "user@example.com at 10:30"),
+    ],
+)
+def test_redact_text(text: str, redacted: str) -> None:
+    assert redact_text(text) == redacted

@@ -4,11 +4,17 @@ Redirects are followed by hand so that every hop is checked again (scheme,
 address, robots.txt); transient failures are retried with backoff
 (:mod:`~newsflow.acquire.http.pacing`); bodies are capped while streaming,
 before and after decompression (:mod:`newsflow.acquire.decoding`), so neither
-a huge page nor a zip bomb can exhaust memory.
+a huge page nor a zip bomb can exhaust memory, and every request has a hard
+deadline (:mod:`~newsflow.acquire.http.deadline`), so no server can hold it.
+
+No credential in a URL (``user:pass@``, ``token=``, ...) leaves the client but
+in the request itself: logs (urllib3's included) and failure details are
+redacted, and the conditional-GET state is kept by redacted URL.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import random
@@ -23,6 +29,7 @@ import urllib3
 from urllib3 import exceptions as urllib3_errors
 
 from newsflow.acquire.decoding import UndecodableBody, decoder_for
+from newsflow.acquire.http.deadline import Deadline, HTTPConnectionPool, HTTPSConnectionPool
 from newsflow.acquire.http.errors import RETRY_STATUSES, FetchFailed, FetchRefused
 from newsflow.acquire.http.headers import header
 from newsflow.acquire.http.pacing import Pace, backoff_delay
@@ -30,12 +37,15 @@ from newsflow.acquire.http.response import Reply, Response
 from newsflow.acquire.http.robots import (
     ROBOTS_MAX_BYTES,
     Robots,
+    Rules,
     load_robots,
     refuse_if_forbidden,
+    sitemaps_of,
 )
 from newsflow.acquire.http.safety import AddressPolicy, Origin, origin_of
 from newsflow.acquire.http.stats import FetchStats
 from newsflow.acquire.http.validators import ValidatorStore
+from newsflow.acquire.urls import redact, redact_text
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +53,21 @@ ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 ACCEPT_ENCODING = "gzip, deflate, br"
 
 _CHUNK = 64 * 1024
+
+
+class _RedactURLs(logging.Filter):
+    """Takes credentials out of a log line: urllib3 logs each request target, query and all."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # A malformed call is left for the handler to report, not raised into the fetch.
+        with contextlib.suppress(TypeError, ValueError):
+            record.msg, record.args = redact_text(record.getMessage()), ()
+        return True
+
+
+# A logger's filters see only its own records, not its children's: one per module we drive.
+for _name in ("urllib3.connectionpool", "urllib3.connection", "urllib3.response"):
+    logging.getLogger(_name).addFilter(_RedactURLs())
 
 
 @dataclass(frozen=True)
@@ -73,15 +98,26 @@ class _Host:
 class HttpClient:
     """Fetches URLs politely and safely; share one per run across threads.
 
-    The limits a deployment sets (``read_timeout``, ``max_body_bytes``,
-    ``max_retries``, ``per_host_delay``, ``per_host_concurrency``) have no
-    default here: their one table of defaults is ``newsflow.config.ENVIRONMENT``.
-    ``allow_hosts`` lists host names or IP networks (``"127.0.0.1"``,
-    ``"10.0.0.0/8"``) that may be reached although they are not public.
-    ``max_body_bytes`` caps a body both as sent and decompressed.
-    ``sleep`` and ``clock`` (monotonic seconds) are injectable so tests need
-    not wait; ``rng`` makes the backoff jitter reproducible. Call
-    :meth:`close` (or use ``with``) to save the conditional-GET state.
+    The limits a deployment sets (``read_timeout``, ``total_timeout``,
+    ``max_body_bytes``, ``max_retries``, ``per_host_delay``,
+    ``per_host_concurrency``) have no default here: their one table of
+    defaults is ``newsflow.config.ENVIRONMENT``. ``read_timeout`` bounds each
+    wait for data; ``total_timeout`` bounds one request as a whole, from
+    connecting to the last byte of the body, in real time whatever ``clock``
+    says (robots.txt, each redirect hop and each retry are requests of their
+    own, so a fetch that keeps timing out takes up to ``max_retries + 1``
+    times as long, plus the backoff). ``allow_hosts`` lists host names or IP
+    networks (``"127.0.0.1"``, ``"10.0.0.0/8"``) that may be reached although
+    they are not public. ``max_body_bytes`` caps a body both as sent and
+    decompressed. ``sleep`` and ``clock`` (monotonic seconds) are injectable
+    so tests need not wait; ``rng`` makes the backoff jitter reproducible.
+
+    The ETags / Last-Modified dates of pages fetched are remembered for the
+    next run only when the caller says so, with :meth:`save_state`, once it
+    has kept the pages they vouch for: saved earlier, an interrupted run
+    would leave validators for pages never archived, and each later run
+    would get a 304 for them. :meth:`close` (or the end of ``with``) only
+    closes connections.
     """
 
     def __init__(
@@ -89,13 +125,13 @@ class HttpClient:
         *,
         user_agent: str,
         read_timeout: float,
+        total_timeout: float,
         max_body_bytes: int,
         max_retries: int,
         per_host_delay: float,
         per_host_concurrency: int,
         allow_hosts: Sequence[str] = (),
         connect_timeout: float = 10,
-        total_timeout: float = 120,
         max_redirects: int = 5,
         backoff_base: float = 1.0,
         backoff_max: float = 60,
@@ -141,12 +177,14 @@ class HttpClient:
             return self._stats.merge(FetchStats())
 
     def save_state(self) -> None:
-        """Write the remembered ETags / Last-Modified dates (atomically), if any changed."""
+        """Write the remembered ETags / Last-Modified dates (atomically), if any changed.
+
+        Call it once the pages fetched so far are kept (see the class docstring).
+        """
         self._validators.save()
 
     def close(self) -> None:
-        """Save the conditional-GET state and close pooled connections."""
-        self.save_state()
+        """Close pooled connections; the conditional-GET state is not saved (:meth:`save_state`)."""
         with self._lock:
             pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
@@ -158,6 +196,23 @@ class HttpClient:
         Checks scheme and address only (not robots.txt), without sending anything.
         """
         return self.addresses.resolve(origin_of(url))
+
+    def robots_sitemaps(self, url: str) -> list[str]:
+        """The ``Sitemap:`` URLs in the robots.txt of ``url``'s origin.
+
+        Absolute http(s) URLs only, in file order, each once. The robots.txt
+        is the one the politeness checks read (fetched now if it is not
+        cached yet, and then not again for the origin's pages). Empty when the
+        origin has no robots.txt, it cannot be read, or ``url`` may not be
+        fetched at all.
+        """
+        try:
+            origin = origin_of(url)
+            self.addresses.resolve(origin)  # else a DNS failure would be cached as robots
+        except (FetchRefused, FetchFailed):
+            return []
+        rules, _ = self._robots(origin)
+        return sitemaps_of(rules)
 
     def fetch(self, url: str, *, conditional: bool = True) -> Response:
         """GET ``url``, following redirects; see :mod:`newsflow.acquire.http` for the rules."""
@@ -232,6 +287,15 @@ class HttpClient:
 
     def _check_robots(self, origin: Origin, url: str) -> None:
         """Raise :class:`FetchRefused` if the origin's robots.txt forbids ``url``."""
+        rules, problem = self._robots(origin)
+        try:
+            refuse_if_forbidden(rules, problem, origin=origin, url=url, user_agent=self.user_agent)
+        except FetchRefused:
+            self._count(robots_refused=1)
+            raise
+
+    def _robots(self, origin: Origin) -> tuple[Rules | None, str | None]:
+        """The origin's robots.txt rules and why they deny all, loaded if not cached."""
         host = self._host(origin)
         with host.robots.lock:
             if host.robots.stale(self._clock()):
@@ -240,12 +304,7 @@ class HttpClient:
                 host.robots.expires = self._clock() + self.robots_ttl
                 crawl_delay = host.robots.crawl_delay(self.user_agent)
                 host.pace.delay = max(self.per_host_delay, min(crawl_delay or 0, self.backoff_max))
-            rules, problem = host.robots.rules, host.robots.problem
-        try:
-            refuse_if_forbidden(rules, problem, origin=origin, url=url, user_agent=self.user_agent)
-        except FetchRefused:
-            self._count(robots_refused=1)
-            raise
+            return host.robots.rules, host.robots.problem
 
     def _robots_request(self, url: str) -> Reply:
         """One robots.txt request (a hop of its redirects), retried like a page's."""
@@ -257,38 +316,52 @@ class HttpClient:
     # -- one request ---------------------------------------------------------
 
     def _send(self, request: _Request, *, limit: int, truncate: bool = False) -> Reply:
+        """One request, cut short (``timeout``) if it takes over ``total_timeout``."""
         host = self._host(request.origin)
         with host.pace.semaphore:
             self._wait_turn(host.pace)
             self._count(requests=1)
-            started = self._clock()
-            try:
-                response = self._pool(request.origin, request.address).urlopen(
-                    "GET",
-                    _request_target(request.url),
-                    headers=dict(request.headers),
-                    redirect=False,
-                    retries=False,
-                    preload_content=False,
-                    decode_content=False,
-                    timeout=self.timeout,
-                    assert_same_host=False,
-                )
-            except (urllib3_errors.HTTPError, OSError) as e:
-                raise _transport_failure(e) from e
-            complete = False
-            try:
-                body = self._read_body(response, started, limit=limit, truncate=truncate)
-                complete = True
-            finally:
-                if not complete:
-                    response.close()  # drop the connection rather than read the rest
-                response.release_conn()
+            with Deadline(self.total_timeout) as deadline:
+                try:
+                    reply = self._exchange(request, deadline, limit=limit, truncate=truncate)
+                except FetchFailed as e:
+                    if not deadline.expired:
+                        raise
+                    raise deadline.failure() from e  # whatever the cut-off read made of it
+            if deadline.expired:  # a body read up to the end of the connection may be cut
+                raise deadline.failure()
+            return reply
+
+    def _exchange(
+        self, request: _Request, deadline: Deadline, *, limit: int, truncate: bool
+    ) -> Reply:
+        try:
+            response = self._pool(request.origin, request.address).urlopen(
+                "GET",
+                _request_target(request.url),
+                headers=dict(request.headers),
+                redirect=False,
+                retries=False,
+                preload_content=False,
+                decode_content=False,
+                timeout=self.timeout,
+                assert_same_host=False,
+            )
+        except (urllib3_errors.HTTPError, OSError) as e:
+            raise _transport_failure(e) from e
+        complete = False
+        try:
+            body = self._read_body(response, limit=limit, truncate=truncate)
+            complete = True
+        finally:
+            if deadline.stop() or not complete:
+                response.close()  # drop the connection rather than read the rest or reuse it
+            response.release_conn()
         pairs = [(str(key), str(value)) for key, value in response.headers.iteritems()]
         return Reply(response.status, pairs, body)
 
     def _read_body(
-        self, response: urllib3.BaseHTTPResponse, started: float, *, limit: int, truncate: bool
+        self, response: urllib3.BaseHTTPResponse, *, limit: int, truncate: bool
     ) -> bytes:
         """The decoded body: at most ``limit`` bytes sent and decoded, cut there if ``truncate``."""
         length = response.headers.get("content-length", "")
@@ -305,8 +378,6 @@ class HttpClient:
                         break
                     raise FetchFailed("too_large", f"body over {limit} bytes")
                 parts.append(decoder.feed(chunk))
-                if self._clock() - started > self.total_timeout:
-                    raise FetchFailed("timeout", "body too slow")
             if not truncate:
                 parts.append(decoder.finish())
         except UndecodableBody as e:
@@ -342,7 +413,7 @@ class HttpClient:
             if pool is None:
                 size = self.per_host_concurrency
                 if origin.scheme == "https":
-                    pool = urllib3.HTTPSConnectionPool(
+                    pool = HTTPSConnectionPool(
                         address,
                         origin.port,
                         maxsize=size,
@@ -351,7 +422,7 @@ class HttpClient:
                         assert_hostname=origin.host,
                     )
                 else:
-                    pool = urllib3.HTTPConnectionPool(address, origin.port, maxsize=size)
+                    pool = HTTPConnectionPool(address, origin.port, maxsize=size)
                 self._pools[(origin, address)] = pool
             return pool
 
@@ -398,7 +469,7 @@ class HttpClient:
         started: float,
         attempts: int,
     ) -> Response:
-        log.info("fetch %s failed: %s", url, failure)
+        log.info("fetch %s failed: %s", redact(url), failure)
         blocked = failure.reason in ("blocked_address", "scheme")
         with self._lock:
             self._stats.add(fetches=1, errors=1, blocked=blocked)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import enum
 
+from newsflow.acquire.urls import redact_text
+
 
 class Retry(enum.Enum):
     """What trying again can do for a failed fetch."""
@@ -67,11 +69,17 @@ def is_transient(error: str) -> bool:
 
 
 class _Failure(Exception):
-    """A fetch that ended without a page; ``reason`` is a key of :data:`REASONS`."""
+    """A fetch that ended without a page; ``reason`` is a key of :data:`REASONS`.
+
+    ``detail`` is kept redacted (:func:`~newsflow.acquire.urls.redact_text`):
+    it quotes URLs and the HTTP stack's messages, and it goes on to logs,
+    ``rejects`` rows and callers, none of which may see a credential.
+    """
 
     def __init__(self, reason: str, detail: str = "") -> None:
         if reason not in REASONS:
             raise ValueError(f"unknown fetch failure reason {reason!r}: add it to REASONS")
+        detail = redact_text(detail)
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail

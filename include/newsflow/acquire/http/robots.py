@@ -6,7 +6,8 @@ allowed"; a 429, a 5xx, or an unreachable or refused robots.txt means
 (``robots_ttl``, one run in practice), and pages refused so say
 ``robots_unavailable``, not ``robots_disallowed``. Only the first
 :data:`ROBOTS_MAX_BYTES` are read; more than :data:`ROBOTS_MAX_REDIRECTS`
-redirects count as a 404.
+redirects count as a 404. The ``Sitemap:`` lines of the rules read are
+there for discovery (:func:`sitemaps_of`).
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from protego import Protego
 
 from newsflow.acquire.http.errors import FetchFailed, FetchRefused
 from newsflow.acquire.http.response import Reply
 from newsflow.acquire.http.safety import Origin
+from newsflow.acquire.urls import WEB_SCHEMES
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,22 @@ def refuse_if_forbidden(
         raise FetchRefused("robots_disallowed", url)
     if rules is False:
         raise FetchRefused("robots_unavailable", f"{origin.robots_url}: {problem}")
+
+
+def sitemaps_of(rules: Rules | None) -> list[str]:
+    """The absolute http(s) ``Sitemap:`` URLs of ``rules``, in file order, each once."""
+    if not isinstance(rules, Protego):
+        return []
+    urls = (url.strip() for url in rules.sitemaps)
+    return list(dict.fromkeys(url for url in urls if _is_absolute_web_url(url)))
+
+
+def _is_absolute_web_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in WEB_SCHEMES and bool(parts.hostname)
 
 
 def load_robots(origin: Origin, get: Callable[[str], Reply]) -> tuple[Rules, str | None]:

@@ -1,12 +1,14 @@
 """What may be fetched: only http(s), and only hosts whose every address is public.
 
 Every URL comes from the open web. The host is resolved here and refused if
-any of its addresses is private, loopback, link-local, multicast, reserved,
-unspecified or a cloud metadata endpoint, unless it is on the allow-list; the
-client then connects to the very address that was checked (the original host
-name is still sent as ``Host`` and used for TLS SNI and certificate checks),
-so a DNS answer that changes between check and connect cannot smuggle us
-inside.
+any of its addresses is not public, unless it is on the allow-list. Public
+means what :mod:`ipaddress` calls global (the IANA special-purpose registries'
+"globally reachable") and outside :data:`NON_PUBLIC_NETWORKS`, blocks that
+some or all Python versions call global; an IPv6 address that stands for an
+IPv4 one (mapped, 6to4, Teredo) is judged by that IPv4 address. The client
+then connects to the very address that was checked (the original host name
+is still sent as ``Host`` and used for TLS SNI and certificate checks), so a
+DNS answer that changes between check and connect cannot smuggle us inside.
 """
 
 from __future__ import annotations
@@ -24,9 +26,26 @@ from newsflow.acquire.http.errors import FetchFailed, FetchRefused
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
+#: Cloud metadata endpoints, named so that a refusal says what was aimed at
+#: (each is refused anyway): AWS, GCP, Azure and others at 169.254.169.254,
+#: AWS's IPv6 one, Oracle Cloud Classic's and Alibaba Cloud's.
 METADATA_ADDRESSES = frozenset(
-    {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+    ipaddress.ip_address(address)
+    for address in ("169.254.169.254", "fd00:ec2::254", "192.0.0.192", "100.100.100.200")
 )
+#: Blocks refused whatever this Python's :mod:`ipaddress` says of them: its
+#: tables change between releases, and 3.11.7 calls fec0::/10, 3fff::/20 and
+#: most of 192.0.0.0/24 global.
+NON_PUBLIC_NETWORKS: tuple[tuple[IPNetwork, str], ...] = (
+    # IETF protocol assignments (RFC 6890): DS-Lite, NAT64 discovery, the odd
+    # metadata service; the two anycast addresses in it serve no web page either.
+    (ipaddress.ip_network("192.0.0.0/24"), "ietf_protocol"),
+    # Site-local (deprecated by RFC 3879, still routed inside some networks).
+    (ipaddress.ip_network("fec0::/10"), "site_local"),
+    # Documentation (RFC 9637), beside 2001:db8::/32.
+    (ipaddress.ip_network("3fff::/20"), "documentation"),
+)
+_KINDS = ("loopback", "unspecified", "link_local", "multicast", "private", "reserved")
 
 
 @dataclass(frozen=True)
@@ -70,14 +89,20 @@ def origin_of(url: str) -> Origin:
 
 
 def address_block_reason(ip: IPAddress) -> str | None:
-    """Why a fetch must not reach ``ip`` (``loopback``, ``private``, ...), or None."""
+    """Why a fetch must not reach ``ip`` (``loopback``, ``private``, ...), or None if public.
+
+    Anything not global is refused; the kinds only name the reason.
+    """
     if isinstance(ip, ipaddress.IPv6Address):
         embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
         if embedded is not None:
             return address_block_reason(embedded)
     if ip in METADATA_ADDRESSES:
         return "metadata"
-    for kind in ("loopback", "unspecified", "link_local", "multicast", "private", "reserved"):
+    for network, reason in NON_PUBLIC_NETWORKS:
+        if ip in network:
+            return reason
+    for kind in _KINDS:
         if getattr(ip, f"is_{kind}"):
             return kind
     return None if ip.is_global else "not_global"

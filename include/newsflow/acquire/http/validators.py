@@ -1,8 +1,12 @@
 """Conditional GETs across runs: each URL's ETag / Last-Modified, kept in a JSON file.
 
 A page unchanged since the last run then costs a 304 and no body. The file
-is written atomically; an unreadable one is ignored (every fetch is then
-unconditional once), never fatal.
+is written atomically, and only when the owner says so
+(:meth:`ValidatorStore.save`): a validator vouches for a copy of the page
+that the warehouse holds, so it may be kept only once that copy is committed.
+An unreadable file is ignored (every fetch is then unconditional once), never
+fatal. URLs are kept by their :func:`~newsflow.acquire.urls.redact`-ed form, so
+the file holds no credential (URLs that differ only in one share an entry).
 """
 
 from __future__ import annotations
@@ -14,18 +18,21 @@ import threading
 from pathlib import Path
 
 from newsflow.acquire.http.headers import header
+from newsflow.acquire.urls import redact
 
 log = logging.getLogger(__name__)
 
 
 class ValidatorStore:
-    """ETag / Last-Modified per URL, kept in a JSON file written atomically."""
+    """ETag / Last-Modified per (redacted) URL, kept in a JSON file written atomically."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.lock = threading.Lock()
-        self.dirty = False
-        self.urls: dict[str, dict[str, str]] = self._load(path) if path else {}
+        loaded = self._load(path) if path else {}
+        # A file from before redaction may hold credentials: the next save drops them.
+        self.urls = {redact(url): validators for url, validators in loaded.items()}
+        self.dirty = list(self.urls) != list(loaded)
 
     @staticmethod
     def _load(path: Path) -> dict[str, dict[str, str]]:
@@ -42,7 +49,7 @@ class ValidatorStore:
     def request_headers(self, url: str) -> dict[str, str]:
         """``If-None-Match`` / ``If-Modified-Since`` for what is remembered of ``url``."""
         with self.lock:
-            validators = dict(self.urls.get(url, {}))
+            validators = dict(self.urls.get(redact(url), {}))
         headers = {}
         if "etag" in validators:
             headers["If-None-Match"] = validators["etag"]
@@ -57,13 +64,14 @@ class ValidatorStore:
             for key, name in (("etag", "etag"), ("last_modified", "last-modified"))
             if (value := header(headers, name))
         }
+        key = redact(url)
         with self.lock:
-            if self.urls.get(url) != (validators or None):
+            if self.urls.get(key) != (validators or None):
                 self.dirty = True
                 if validators:
-                    self.urls[url] = validators
+                    self.urls[key] = validators
                 else:
-                    self.urls.pop(url, None)
+                    self.urls.pop(key, None)
 
     def save(self) -> None:
         """Write the file if anything changed since it was read or last saved."""
