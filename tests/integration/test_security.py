@@ -195,6 +195,10 @@ REVIEWED = {
     (QUERIES, "check_read_only", "statement.query.strip()[:60]"),  # ditto
     (QUERIES, "table_counts", "table"),  # callers pass table names (constants)
     (SCHEMA, "create_table_sql", "table"),
+    # a table and column of SCHEMAS, with its type from _DUCKDB_TYPES
+    (SCHEMA, "add_column_sql", "table"),
+    (SCHEMA, "add_column_sql", "column"),
+    (SCHEMA, "add_column_sql", "column_type"),
     (SCHEMA, "create_table_sql", "', '.join(columns)"),
     (SCHEMA, "partition_sql", "table"),
     (SCHEMA, "partition_sql", "', '.join(FILE_PARTITIONING[table])"),

@@ -115,7 +115,10 @@ class Crawler:
         sitemaps = self.client.robots_sitemaps(homepage)
         documents = list(dict.fromkeys([*feeds, *sitemaps]))
         if not documents:
-            message = f"{self.source.id}: {homepage} links no feed, its robots.txt names no sitemap"
+            message = (
+                f"{self.source.id}: {redact(homepage)} links no feed,"
+                " its robots.txt names no sitemap"
+            )
             raise DiscoveryFailed(message, transient=False)
         log.info("%s: %d feeds, %d sitemaps", self.source.id, len(feeds), len(sitemaps))
         return documents
@@ -170,9 +173,9 @@ class Crawler:
                 children += [c for c in document.children if c.url not in seen]
                 seen.update(c.url for c in document.children)
             if depth == 0 and not read:
-                raise DiscoveryFailed(
-                    f"{self.source.id}: none of {roots} could be read", transient=True
-                )
+                unread = ", ".join(redact(root) for root in roots)
+                message = f"{self.source.id}: none of {unread} could be read"
+                raise DiscoveryFailed(message, transient=True)
             level = self._to_read(children, date) if depth < MAX_SITEMAP_DEPTH else []
             self.sitemaps_skipped += len(children) - len(level)
         return entries

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from newsflow.acquire.urls import canonical_or_none
+from newsflow.acquire.urls import canonical_or_none, redact, redact_text
 from newsflow.acquire.warc import ArchivedResponse, WarcWriter, read_responses
 
 
@@ -75,13 +75,18 @@ class RawArchive:
 
 
 def write_failures(path: Path, failures: Iterable[FetchFailure]) -> int:
-    """Replace the failure list beside a raw archive (JSON lines, atomically)."""
+    """Replace the failure list beside a raw archive (JSON lines, atomically).
+
+    Credentials in the URLs and details are redacted, as in the WARC: the
+    list becomes ``rejects`` rows that every analyst reads.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
     count = 0
     with partial.open("w", encoding="utf-8") as handle:
         for failure in failures:
-            handle.write(json.dumps(asdict(failure)) + "\n")
+            kept = FetchFailure(redact(failure.url), failure.reason, redact_text(failure.detail))
+            handle.write(json.dumps(asdict(kept)) + "\n")
             count += 1
     os.replace(partial, path)
     return count

@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from newsflow import __version__
 from newsflow.acquire.pages import RawPage
-from newsflow.acquire.urls import canonical_or_none
+from newsflow.acquire.urls import canonical_or_none, redact, redact_text
 from newsflow.nlp import dedupe
 from newsflow.nlp.entities import find_entities
 from newsflow.records import Article, Entity, Reject, Stage
@@ -94,8 +94,11 @@ def article_id(source: str, raw_ref: str, url: str | None) -> str:
 
 
 def reject(page: RawPage, stage: Stage, reason: str, detail: str) -> Reject:
-    """The ``rejects`` record of a page: the one place one is made."""
-    return Reject(raw_ref=page.raw_ref, url=page.url, stage=stage, reason=reason, detail=detail)
+    """The ``rejects`` record of a page: the one place one is made, credentials redacted."""
+    url = redact(page.url) if page.url else page.url
+    return Reject(
+        raw_ref=page.raw_ref, url=url, stage=stage, reason=reason, detail=redact_text(detail)
+    )
 
 
 def article(page: RawPage, extracted: Extracted, first_seen: dict, now: dt.datetime) -> Article:

@@ -145,6 +145,7 @@ def _http_client(settings: Settings, source: Source) -> HttpClient:
         user_agent=settings.user_agent,
         allow_hosts=settings.allow_hosts,
         read_timeout=settings.http_timeout,
+        total_timeout=settings.http_total_timeout,
         max_body_bytes=settings.max_page_bytes,
         max_retries=settings.http_retries,
         per_host_delay=settings.http_delay,
