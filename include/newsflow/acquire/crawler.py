@@ -27,10 +27,10 @@ from newsflow.acquire.discovery import (
     feeds_in_homepage,
     parse_document,
     parse_url_list,
-    rank_children,
 )
 from newsflow.acquire.http import HttpClient, Response, is_transient
 from newsflow.acquire.registry import Source
+from newsflow.acquire.sitemap_dates import rank_children
 from newsflow.acquire.urls import canonical_or_none, redact
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class Crawler:
 
     A sitemap index may list thousands of children: the crawler reads at
     most ``max_sitemaps`` of them, those likeliest to hold the date first
-    (:func:`~newsflow.acquire.discovery.rank_children`), and counts the rest
+    (:func:`~newsflow.acquire.sitemap_dates.rank_children`), and counts the rest
     in ``sitemaps_skipped``.
     """
 
