@@ -26,6 +26,8 @@ class Reply:
     headers: tuple[tuple[str, str], ...] = ()
     delay: float = 0.0
     chunked: bool = False
+    #: Seconds slept before each 256-byte piece of the body (headers go out at once).
+    trickle: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,12 @@ class _Handler(BaseHTTPRequestHandler):
         if not any(name.lower() == "content-length" for name, _ in reply.headers):
             self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
+        if reply.trickle:
+            for start in range(0, len(reply.body), 256):
+                time.sleep(reply.trickle)
+                self.wfile.write(reply.body[start : start + 256])
+                self.wfile.flush()
+            return
         self.wfile.write(reply.body)
 
     def log_message(self, format: str, *args: object) -> None:

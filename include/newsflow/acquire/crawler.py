@@ -130,11 +130,15 @@ class Crawler:
 
         No fetch starts after ``deadline`` (``time.monotonic()`` seconds): the
         pages left are not yielded, for the caller to count and leave for the
-        next run. Only ``workers`` fetches wait their turn at a time, so when
-        the caller stops early (the deadline, or the exception a stopped
-        task's SIGTERM raises) little is left to finish, and nothing queued is sent.
+        next run. Only ``2 * workers`` fetches are queued at a time, so when
+        the caller stops early (the exception a stopped task's SIGTERM
+        raises) little is left to finish, and nothing queued is sent.
         """
-        pending: deque[tuple[str, Future[Response]]] = deque()
+
+        def started_in_time(url: str) -> Response | None:
+            return None if _passed(deadline) else self.client.fetch(url)
+
+        pending: deque[tuple[str, Future[Response | None]]] = deque()
         todo = iter(urls)
         with ThreadPoolExecutor(self.workers, thread_name_prefix="fetch") as pool:
             try:
@@ -142,11 +146,12 @@ class Crawler:
                     while len(pending) < 2 * self.workers and not _passed(deadline):
                         if (url := next(todo, None)) is None:
                             break
-                        pending.append((url, pool.submit(self.client.fetch, url)))
+                        pending.append((url, pool.submit(started_in_time, url)))
                     if not pending:
                         return
                     url, future = pending.popleft()
-                    yield url, future.result()
+                    if (response := future.result()) is not None:
+                        yield url, response
             finally:
                 for _, future in pending:
                     future.cancel()
