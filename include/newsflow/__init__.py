@@ -10,7 +10,8 @@ imports run one way (``tests/unit/test_layers.py``)::
     records <-  nlp        spaCy entities, canonical names, duplicate stories  <- jobs <- DAGs,
                 warehouse  the DuckLake: schema, catalog, commit, queries          cli, News page
 
-The four layers in the middle import only ``records`` (and never each other);
+The four layers in the middle import only ``records`` and ``files`` (atomic
+file replacement), never each other;
 ``jobs`` (daily, imports, reprocess, upkeep) joins them.
 """
 

@@ -17,12 +17,15 @@ from support.paths import ROOT
 PACKAGE = ROOT / "include" / "newsflow"
 LAYERS = ("acquire", "text", "nlp", "warehouse")
 #: What each part of the package may import from newsflow (besides itself).
+#: ``records`` and ``files`` (atomic replacement) are the base every layer stands on.
+BASE = {"records", "files"}
 ALLOWED = {
     "records": set(),
-    **{layer: {"records"} for layer in LAYERS},
-    "config": {"records", "warehouse"},
-    "jobs": {"records", "config", *LAYERS},
-    "cli": {"records", "config", "jobs", *LAYERS},
+    "files": set(),
+    **{layer: BASE for layer in LAYERS},
+    "config": {*BASE, "warehouse"},
+    "jobs": {*BASE, "config", *LAYERS},
+    "cli": {*BASE, "config", "jobs", *LAYERS},
 }
 #: The News page sits beside the command line, on top of everything.
 PLUGINS = ROOT / "plugins"

@@ -11,9 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import os
 import time
-import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,6 +30,7 @@ from newsflow.acquire.http import HttpClient, Response, is_transient
 from newsflow.acquire.registry import Source
 from newsflow.acquire.sitemap_dates import rank_children
 from newsflow.acquire.urls import canonical_or_none, redact
+from newsflow.files import replace_bytes
 
 log = logging.getLogger(__name__)
 
@@ -238,10 +237,7 @@ class Crawler:
             return None
         if response.not_modified:
             return cached.read_bytes()
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_name(f".{cached.name}.{uuid.uuid4().hex}.part")
-        partial.write_bytes(response.body)
-        os.replace(partial, cached)
+        replace_bytes(cached, response.body)
         return response.body
 
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from newsflow.acquire.urls import canonical_or_none, redact, redact_text
 from newsflow.acquire.warc import ArchivedResponse, WarcWriter, read_responses
+from newsflow.files import replacing
 
 
 @dataclass(frozen=True)
@@ -80,15 +79,12 @@ def write_failures(path: Path, failures: Iterable[FetchFailure]) -> int:
     Credentials in the URLs and details are redacted, as in the WARC: the
     list becomes ``rejects`` rows that every analyst reads.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
     count = 0
-    with partial.open("w", encoding="utf-8") as handle:
+    with replacing(path) as handle:
         for failure in failures:
             kept = FetchFailure(redact(failure.url), failure.reason, redact_text(failure.detail))
             handle.write(json.dumps(asdict(kept)) + "\n")
             count += 1
-    os.replace(partial, path)
     return count
 
 

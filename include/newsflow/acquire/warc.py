@@ -24,7 +24,6 @@ import datetime as dt
 import io
 import logging
 import os
-import uuid
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from warcio.warcwriter import WARCWriter
 
 from newsflow.acquire.decoding import UndecodableBody, decode_all
 from newsflow.acquire.urls import redact
+from newsflow.files import temp_beside
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class WarcWriter:
         self.ref_name = ref_name or f"raw/{self.path.name}"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # unique, so writers of one file never share (or damage) each other's temp file
-        self._temp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.part")
+        self._temp = temp_beside(self.path)
         self._handle = self._temp.open("wb")
         self._writer = WARCWriter(self._handle, gzip=self.path.suffix == ".gz")
         self.count = 0

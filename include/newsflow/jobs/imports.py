@@ -31,8 +31,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -45,6 +43,7 @@ from newsflow.acquire.rawstore import FetchFailure, read_failures, write_failure
 from newsflow.acquire.readers import ArchiveRecord, open_archive
 from newsflow.acquire.urls import canonical_or_none
 from newsflow.config import Settings
+from newsflow.files import replacing
 from newsflow.jobs.daily import (
     held_urls,
     partition_archive,
@@ -110,11 +109,9 @@ def plan_import(
     archive = open_archive(Path(path))
     ident = input_id(archive.path)
     index = settings.warehouse / layout.STAGING / "imports" / f"{source_id}-{ident}.jsonl"
-    index.parent.mkdir(parents=True, exist_ok=True)
     today = dt.datetime.now(dt.UTC).date()
     records = 0
-    partial = index.with_name(f".{index.name}.{uuid.uuid4().hex}.part")
-    with partial.open("w", encoding="utf-8") as out:
+    with replacing(index) as out:
         pages = tqdm(archive.records(), desc="indexing", unit=" pages", disable=not progress)
         for records, record in enumerate(pages, 1):
             date, date_source = _partition_date(record, today, budget=settings.page_time_budget)
@@ -126,7 +123,6 @@ def plan_import(
                 "date_source": date_source,
             }
             out.write(json.dumps(row) + "\n")
-    os.replace(partial, index)
     with duckdb.connect() as con:
         dates = [d.isoformat() for (d,) in con.execute(_DATES, [str(index)]).fetchall()]
     done = layout.imported_dates(settings.warehouse, source_id, ident)

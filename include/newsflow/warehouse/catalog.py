@@ -39,6 +39,7 @@ from typing import Protocol
 
 import duckdb
 
+from newsflow.files import replace_bytes
 from newsflow.warehouse import layout
 
 log = logging.getLogger(__name__)
@@ -285,10 +286,7 @@ class Lake:
         path = self.root / layout.ATTACH_FILE
         text = self.attach_sql()
         if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temp = path.with_name(f".{path.name}.{os.getpid()}")
-            temp.write_text(text, encoding="utf-8")
-            os.replace(temp, path)
+            replace_bytes(path, text.encode())
         return path
 
     def install_extensions(self) -> None:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from pathlib import Path
 
 from newsflow.acquire.http.headers import header
 from newsflow.acquire.urls import redact
+from newsflow.files import replace_bytes
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +78,6 @@ class ValidatorStore:
         with self.lock:
             if self.path is None or not self.dirty:
                 return
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             payload = json.dumps({"version": 1, "urls": self.urls}, sort_keys=True)
-            temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            temp.write_text(payload, encoding="utf-8")
-            os.replace(temp, self.path)
+            replace_bytes(self.path, payload.encode())
             self.dirty = False
