@@ -18,9 +18,10 @@ import pytest
 from newsflow.acquire.warc import read_responses
 from newsflow.config import Settings
 from newsflow.warehouse import layout, queries
+from support.bigsite import install_big_site
 from support.pages import STORY, article_html
 from support.paths import ROOT
-from support.webserver import NewsServer, Reply
+from support.webserver import NewsServer, Reply, serve
 
 pytestmark = pytest.mark.slow
 
@@ -188,3 +189,41 @@ def test_feed_and_sitemap_sources_through_news_daily(site, airflow_db, tmp_path,
     jitter = 0.1
     for i, j in itertools.combinations(range(len(times)), 2):
         assert times[j] - times[i] >= 0.2 * (j - i) - jitter, (i, j, times[j] - times[i])
+
+
+def test_a_large_publishers_site_through_news_daily(airflow_db, tmp_path, monkeypatch):
+    """``kind: site`` over a publisher's shapes (:mod:`support.bigsite`), run by Airflow:
+    every page announced for the day, in the day's partition, and nothing else."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    day = pendulum.date(2026, 11, 16)
+    with serve() as server:
+        big = install_big_site(server, day)
+        registry = tmp_path / "sources.yaml"
+        registry.write_text(
+            f"sources:\n  - id: big\n    name: Big\n    kind: site\n    url: {big.homepage}\n"
+        )
+        for name, value in {
+            "NEWSFLOW_SOURCES": str(registry),
+            "NEWSFLOW_WAREHOUSE": str(tmp_path / "warehouse"),
+            "NEWSFLOW_ALLOW_HOSTS": "127.0.0.1",
+            "NEWSFLOW_HTTP_DELAY": "0",
+            "NEWSFLOW_HTTP_RETRIES": "0",
+            "NEWSFLOW_HTTP_TOTAL_TIMEOUT": "2",
+            "NEWSFLOW_QUALITY_THRESHOLDS": "reject_rate_fail=1.0",
+        }.items():
+            monkeypatch.setenv(name, value)
+
+        dag = DagBag(dag_folder=str(ROOT / "dags")).dags["news_daily"]
+        run = dag.test(logical_date=pendulum.datetime(2026, 11, 17, tz="UTC"))
+        pages = [r.path for r in server.seen if r.path in big.article_paths]
+
+    assert run.state == "success"
+    with queries.analyst(Settings.from_env().lake()) as con:
+        stored = con.execute("SELECT date, canonical_url FROM articles").fetchall()
+        timeouts = con.execute(
+            "SELECT count(*) FROM rejects WHERE stage = 'fetch' AND reason = 'timeout'"
+        ).fetchone()[0]
+    assert sorted(stored) == sorted((day, url) for url in big.site_articles)
+    assert len(pages) == len(set(pages))  # no page fetched twice
+    assert timeouts == 1  # the trickled page, and the task went on
