@@ -4,6 +4,12 @@ Each subcommand resolves the settings once (the environment, with
 ``--sources`` and ``--warehouse`` over it) and passes them to the
 ``newsflow.jobs`` functions the DAGs call too, so a command and a DAG run of
 the same work behave alike.
+
+Exit codes: 0 done; 1 done, but some input failed (``extract`` of a page
+that is no article); 2 a user error: a bad option, date, source, path,
+setting, registry or query, a missing model or warehouse, any ``OSError`` or
+DuckDB error. A user error is one line on stderr, ``newsflow: error: ...``;
+``--debug`` shows its traceback instead.
 """
 
 from __future__ import annotations
@@ -13,9 +19,10 @@ import json
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from newsflow import __version__
 
@@ -63,6 +70,19 @@ ORDER BY l.date DESC, l.source
 """
 
 
+def _read_page(path: Path, *, max_bytes: int) -> bytes:
+    """The file's bytes, at most ``max_bytes`` of them read: a larger file is rejected
+    as the pipeline rejects it (``fetch/too_large``), never held in memory whole."""
+    from newsflow.records import Stage
+    from newsflow.text.extract import PageRejected
+
+    with path.open("rb") as handle:
+        body = handle.read(max_bytes + 1)
+    if len(body) > max_bytes:
+        raise PageRejected(Stage.FETCH, "too_large", f"larger than {max_bytes} bytes")
+    return body
+
+
 def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     from newsflow.text.extract import PageRejected, extract_page
 
@@ -70,12 +90,14 @@ def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     for path in args.paths:
         record: dict[str, object] = {"path": str(path)}
         try:
-            extracted = extract_page(
-                Path(path).read_bytes(), mode=args.mode, budget=settings.page_time_budget
-            )
-        except (OSError, PageRejected) as e:
+            body = _read_page(Path(path), max_bytes=settings.max_page_bytes)
+            extracted = extract_page(body, mode=args.mode, budget=settings.page_time_budget)
+        except PageRejected as e:
             failures += 1
-            record.update(text=None, error=str(e))
+            record.update(text=None, stage=str(e.stage), reason=e.reason, error=str(e))
+        except OSError as e:
+            failures += 1
+            record.update(text=None, stage="fetch", reason="unreadable", error=str(e))
         else:
             record.update(
                 title=extracted.title,
@@ -90,6 +112,9 @@ def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from newsflow.jobs.sources import source_for_run
+
+    source_for_run(settings, args.source)  # before anything is staged or published
     from newsflow.jobs.daily import run_partition
 
     result = run_partition(args.source, args.date, refetch=args.refetch, settings=settings)
@@ -129,7 +154,10 @@ def _cmd_import_archive(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_reprocess(args: argparse.Namespace, settings: Settings) -> int:
     from newsflow.jobs.reprocess import plan_reprocess
+    from newsflow.jobs.sources import registered_source
 
+    if args.source:  # a typo would find no partitions and say so, as if all were current
+        registered_source(settings, args.source)
     todo = plan_reprocess(
         source_id=args.source,
         since=args.since,
@@ -230,22 +258,12 @@ def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
-    import duckdb
-
     from newsflow.warehouse import queries
 
-    try:
-        statements = queries.check_read_only(args.sql)
-    except queries.NotReadOnly as e:
-        print(f"newsflow query: {e}", file=sys.stderr)
-        return 2
+    statements = queries.check_read_only(args.sql)  # NotReadOnly: before anything runs
     with queries.analyst(settings.lake(), at=args.at) as con:
         for statement in statements:
-            try:
-                _print_table(con.execute(statement))
-            except duckdb.Error as e:
-                print(f"newsflow query: {str(e).splitlines()[0]}", file=sys.stderr)
-                return 1
+            _print_table(con.execute(statement))
     return 0
 
 
@@ -278,12 +296,50 @@ def _cmd_warehouse_maintain(args: argparse.Namespace, settings: Settings) -> int
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """A usage error is a user error like any other: one line, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"newsflow: error: {message} (see {self.prog} --help)\n")
+
+
+def _date(text: str) -> str:
+    """``--date``, ``--from``, ``--to``: ``YYYY-MM-DD`` exactly."""
+    from newsflow.jobs.runs import as_date
+
+    try:
+        return as_date(text).isoformat()
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from e
+
+
+def _existing_path(text: str) -> Path:
+    path = Path(text)
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"no such file or folder: {text!r}")
+    return path
+
+
+def _positive(text: str) -> int:
+    wrong = argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    try:
+        value = int(text)
+    except ValueError:
+        raise wrong from None
+    if value < 1:
+        raise wrong
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsflow", description=__doc__)
+    parser = _Parser(prog="newsflow", description=__doc__)
     parser.add_argument("--version", action="version", version=f"newsflow {__version__}")
     parser.add_argument("--sources", help="source registry (default: $NEWSFLOW_SOURCES)")
     parser.add_argument("--warehouse", help="warehouse root (default: $NEWSFLOW_WAREHOUSE)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--debug", action="store_true", help="on an error, show its traceback, not one line"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     extract = commands.add_parser("extract", help="print the clean article of pages as JSON lines")
@@ -293,7 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run one partition end to end, as the DAG does")
     run.add_argument("--source", required=True)
-    run.add_argument("--date", required=True, help="partition date, YYYY-MM-DD")
+    run.add_argument("--date", required=True, type=_date, help="partition date, YYYY-MM-DD")
     run.add_argument(
         "--refetch",
         action="store_true",
@@ -304,7 +360,9 @@ def build_parser() -> argparse.ArgumentParser:
     archive = commands.add_parser(
         "import-archive", help="import a WARC file, a folder of pages or a JSONL dump"
     )
-    archive.add_argument("path", help=".warc/.warc.gz file, folder of .html/.txt, or .jsonl")
+    archive.add_argument(
+        "path", type=_existing_path, help=".warc/.warc.gz file, folder of .html/.txt, or .jsonl"
+    )
     archive.add_argument("--source", required=True, help="the registered source it belongs to")
     archive.set_defaults(func=_cmd_import_archive)
 
@@ -312,8 +370,8 @@ def build_parser() -> argparse.ArgumentParser:
         "reprocess", help="re-extract and re-enrich partitions made by other versions"
     )
     reprocess.add_argument("--source", help="only this source")
-    reprocess.add_argument("--from", dest="since", help="first date, YYYY-MM-DD")
-    reprocess.add_argument("--to", dest="until", help="last date, YYYY-MM-DD")
+    reprocess.add_argument("--from", dest="since", type=_date, help="first date, YYYY-MM-DD")
+    reprocess.add_argument("--to", dest="until", type=_date, help="last date, YYYY-MM-DD")
     reprocess.add_argument("--force", action="store_true", help="redo even if up to date")
     reprocess.add_argument(
         "--dry-run",
@@ -327,7 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
     sources.set_defaults(func=_cmd_sources)
 
     status = commands.add_parser("status", help="partitions, counts, quality and last runs")
-    status.add_argument("--days", type=int, default=7, help="partitions of the last N days")
+    status.add_argument("--days", type=_positive, default=7, help="partitions of the last N days")
     status.set_defaults(func=_cmd_status)
 
     summary = commands.add_parser("summary", help="counts per partition and top entities")
@@ -370,6 +428,49 @@ def settings_for(args: argparse.Namespace) -> Settings:
     return Settings.from_env({**os.environ, **overrides})
 
 
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """What a user causes and can mend: the registry, a setting, a path, a query, an
+    install. Imported when an error is raised, so ``--help`` loads none of them."""
+    import duckdb
+
+    from newsflow.acquire.crawler import DiscoveryFailed
+    from newsflow.acquire.readers import ArchiveError
+    from newsflow.config import SettingsError
+    from newsflow.records import SourceConfigError
+    from newsflow.warehouse.catalog import ExtensionMissing
+    from newsflow.warehouse.queries import NotReadOnly
+
+    return (
+        OSError,
+        duckdb.Error,
+        SettingsError,
+        SourceConfigError,
+        ArchiveError,
+        NotReadOnly,
+        ExtensionMissing,
+        DiscoveryFailed,
+    )
+
+
+def _is_user_error(error: BaseException) -> bool:
+    """``error`` is a user error, or was raised from one (``raise ... from e``: a missing
+    spaCy model is a ``RuntimeError`` from spaCy's ``OSError``)."""
+    kinds = _user_errors()
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, kinds):
+            return True
+        cause = cause.__cause__
+    return False
+
+
+def _error_line(error: BaseException) -> str:
+    """``newsflow: error: ...``: the first line of the error's message (DuckDB's
+    messages go on with the statement and a caret)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return f"newsflow: error: {lines[0] if lines else type(error).__name__}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -377,13 +478,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    from newsflow.warehouse.catalog import ExtensionMissing
-
     try:
         return args.func(args, settings_for(args))
-    except (ExtensionMissing, FileNotFoundError) as e:
-        print(f"newsflow {args.command}: {e}", file=sys.stderr)
-        return 1
+    except Exception as error:
+        if not _is_user_error(error):
+            raise  # a bug: its traceback is what a report needs
+        if args.debug:
+            traceback.print_exc()
+        else:
+            print(_error_line(error), file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ the compose file name both explicitly.
 from __future__ import annotations
 
 import functools
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -97,14 +98,45 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
 }
 
 
+class SettingsError(ValueError):
+    """A ``NEWSFLOW_*`` variable holds a value the pipeline cannot use; the message names it."""
+
+
+def _whole(name: str, text: str, *, minimum: int) -> int:
+    """``text`` as a whole number of at least ``minimum``."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise SettingsError(f"{name}: expected a whole number, got {text!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name}: expected a whole number of at least {minimum}, got {text!r}")
+    return value
+
+
+def _number(name: str, text: str, *, minimum: float, above: bool = False) -> float:
+    """``text`` as a finite number of at least ``minimum`` (greater than it if ``above``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise SettingsError(f"{name}: expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise SettingsError(f"{name}: expected a finite number, got {text!r}")
+    if value < minimum or (above and value == minimum):
+        bound = f"greater than {minimum:g}" if above else f"of at least {minimum:g}"
+        raise SettingsError(f"{name}: expected a number {bound}, got {text!r}")
+    return value
+
+
 def _parse_models(spec: str) -> dict[str, str]:
     """Parse ``en=en_core_web_sm,de=de_core_news_sm`` into a language map."""
     models: dict[str, str] = {}
     for item in filter(None, (part.strip() for part in spec.split(","))):
         lang, sep, model = item.partition("=")
         if not sep or not lang.strip() or not model.strip():
-            raise ValueError(f"NEWSFLOW_NER_MODELS: expected lang=model, got {item!r}")
+            raise SettingsError(f"NEWSFLOW_NER_MODELS: expected lang=model, got {item!r}")
         models[lang.strip()] = model.strip()
+    if not models:
+        raise SettingsError(f"NEWSFLOW_NER_MODELS: expected lang=model pairs, got {spec!r}")
     return models
 
 
@@ -116,8 +148,14 @@ def _parse_thresholds(spec: str) -> QualityThresholds:
         name, sep, value = (part.strip() for part in item.partition("="))
         if not sep or not hasattr(defaults, name):
             known = ", ".join(f.name for f in fields(QualityThresholds))
-            raise ValueError(f"NEWSFLOW_QUALITY_THRESHOLDS: {item!r} is not name=value ({known})")
-        overrides[name] = type(getattr(defaults, name))(value)
+            raise SettingsError(
+                f"NEWSFLOW_QUALITY_THRESHOLDS: {item!r} is not name=value ({known})"
+            )
+        where = f"NEWSFLOW_QUALITY_THRESHOLDS ({name})"
+        if isinstance(getattr(defaults, name), int):
+            overrides[name] = _whole(where, value, minimum=0)
+        else:
+            overrides[name] = _number(where, value, minimum=0)
     return replace(defaults, **overrides)
 
 
@@ -150,10 +188,17 @@ class Settings:
     quality: QualityThresholds
 
     def lake(self) -> Lake:
-        """The warehouse these settings name: root, catalog, extension directory."""
+        """The warehouse these settings name: root, catalog, extension directory.
+
+        ``NEWSFLOW_CATALOG`` is checked here, by the module that reads it (which loads
+        DuckDB, so not in :meth:`from_env`); its error is a :class:`SettingsError` too.
+        """
         from newsflow.warehouse.catalog import Lake, parse_catalog
 
-        catalog = parse_catalog(self.catalog, self.warehouse)
+        try:
+            catalog = parse_catalog(self.catalog, self.warehouse)
+        except ValueError as e:
+            raise SettingsError(str(e)) from e
         return Lake(root=self.warehouse, catalog=catalog, extension_dir=self.extension_dir)
 
     @classmethod
@@ -171,35 +216,46 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Settings from ``env`` (default: this process's environment), unset or empty
-        variables taking their ``ENVIRONMENT`` default."""
+        variables taking their ``ENVIRONMENT`` default.
+
+        Every value is checked here, once: :class:`SettingsError` names the
+        variable, what it expects and what it got (``NEWSFLOW_WORKERS=two``), so a
+        typo stops the process that reads it instead of failing a task later.
+        """
         env = os.environ if env is None else env
 
         def get(name: str) -> str:
             return env.get(name) or ENVIRONMENT[name][0]
+
+        def whole(name: str, *, minimum: int) -> int:
+            return _whole(name, get(name), minimum=minimum)
+
+        def number(name: str, *, minimum: float, above: bool = False) -> float:
+            return _number(name, get(name), minimum=minimum, above=above)
 
         return cls(
             warehouse=Path(get("NEWSFLOW_WAREHOUSE")).absolute(),
             sources_file=Path(get("NEWSFLOW_SOURCES")).absolute(),
             catalog=get("NEWSFLOW_CATALOG"),
             extension_dir=Path(get("NEWSFLOW_DUCKDB_EXTENSIONS")).absolute(),
-            snapshot_days=float(get("NEWSFLOW_SNAPSHOT_DAYS")),
+            snapshot_days=number("NEWSFLOW_SNAPSHOT_DAYS", minimum=0),
             ner_models=_parse_models(get("NEWSFLOW_NER_MODELS")),
-            ner_batch_size=int(get("NEWSFLOW_NER_BATCH_SIZE")),
-            page_batch_size=int(get("NEWSFLOW_PAGE_BATCH_SIZE")),
-            workers=int(get("NEWSFLOW_WORKERS")),
-            max_page_bytes=int(get("NEWSFLOW_MAX_PAGE_BYTES")),
-            page_time_budget=float(get("NEWSFLOW_PAGE_TIME_BUDGET")),
+            ner_batch_size=whole("NEWSFLOW_NER_BATCH_SIZE", minimum=1),
+            page_batch_size=whole("NEWSFLOW_PAGE_BATCH_SIZE", minimum=1),
+            workers=whole("NEWSFLOW_WORKERS", minimum=1),
+            max_page_bytes=whole("NEWSFLOW_MAX_PAGE_BYTES", minimum=1),
+            page_time_budget=number("NEWSFLOW_PAGE_TIME_BUDGET", minimum=0),
             user_agent=get("NEWSFLOW_USER_AGENT"),
             allow_hosts=tuple(h for h in get("NEWSFLOW_ALLOW_HOSTS").split(",") if h.strip()),
-            http_delay=float(get("NEWSFLOW_HTTP_DELAY")),
-            http_concurrency=int(get("NEWSFLOW_HTTP_CONCURRENCY")),
-            http_timeout=float(get("NEWSFLOW_HTTP_TIMEOUT")),
-            http_total_timeout=float(get("NEWSFLOW_HTTP_TOTAL_TIMEOUT")),
-            http_retries=int(get("NEWSFLOW_HTTP_RETRIES")),
-            max_pages_per_run=int(get("NEWSFLOW_MAX_PAGES_PER_RUN")),
-            max_sitemaps=int(get("NEWSFLOW_MAX_SITEMAPS")),
-            fetch_budget=float(get("NEWSFLOW_FETCH_BUDGET")),
-            dedupe_days=int(get("NEWSFLOW_DEDUPE_DAYS")),
+            http_delay=number("NEWSFLOW_HTTP_DELAY", minimum=0),
+            http_concurrency=whole("NEWSFLOW_HTTP_CONCURRENCY", minimum=1),
+            http_timeout=number("NEWSFLOW_HTTP_TIMEOUT", minimum=0, above=True),
+            http_total_timeout=number("NEWSFLOW_HTTP_TOTAL_TIMEOUT", minimum=0, above=True),
+            http_retries=whole("NEWSFLOW_HTTP_RETRIES", minimum=0),
+            max_pages_per_run=whole("NEWSFLOW_MAX_PAGES_PER_RUN", minimum=0),
+            max_sitemaps=whole("NEWSFLOW_MAX_SITEMAPS", minimum=0),
+            fetch_budget=number("NEWSFLOW_FETCH_BUDGET", minimum=0),
+            dedupe_days=whole("NEWSFLOW_DEDUPE_DAYS", minimum=0),
             quality=_parse_thresholds(get("NEWSFLOW_QUALITY_THRESHOLDS")),
         )
 

@@ -26,7 +26,9 @@ def validate_source_id(source_id: str) -> str:
     """Return ``source_id`` if it is safe to use in a partition path (all of it:
     ``fullmatch``, so a trailing newline is refused too)."""
     if not isinstance(source_id, str) or not SOURCE_ID.fullmatch(source_id):
-        raise SourceConfigError(f"invalid source id {source_id!r}: expected [a-z0-9_-]+")
+        raise SourceConfigError(
+            f"invalid source id {source_id!r}: expected 1 to 64 of a-z, 0-9, '_' and '-'"
+        )
     return source_id
 
 

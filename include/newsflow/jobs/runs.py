@@ -46,9 +46,25 @@ def import_run_id(input_id: str, date: str) -> str:
     return f"import__{input_id}__{date}"
 
 
+#: A partition date as text: ``YYYY-MM-DD`` and nothing else (``fromisoformat`` alone
+#: also takes ``20261116`` and ``2026-W47-1``).
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def as_date(value: str | dt.date) -> dt.date:
-    """A partition date from what tasks hand each other (ISO text) or a date."""
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+    """A partition date from what tasks hand each other (ISO text) or a date.
+
+    Text must be exactly ``YYYY-MM-DD``: anything after it (``2026-11-16garbage``)
+    is an error, not cut off, so a typo never runs some other partition.
+    """
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError as e:  # 2026-02-30
+            raise ValueError(f"invalid date {value!r}: {e}") from e
+    raise ValueError(f"invalid date {value!r}: expected YYYY-MM-DD")
 
 
 def log_stage(stage: str, source: str, date: str | dt.date, **figures: object) -> None:

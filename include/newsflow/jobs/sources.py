@@ -11,6 +11,14 @@ from types import MappingProxyType
 from newsflow.acquire.pages import FolderPages
 from newsflow.acquire.registry import Source, load_sources
 from newsflow.config import Settings
+from newsflow.records import SourceConfigError
+
+
+class UnknownSource(SourceConfigError, KeyError):
+    """No source of that id in the registry. A ``KeyError`` too, as it was before it
+    became a registry error; its message is the plain text, not a quoted key."""
+
+    __str__ = SourceConfigError.__str__
 
 
 def registry(settings: Settings) -> Mapping[str, Source]:
@@ -36,11 +44,31 @@ def _read(path: Path, version: tuple[int, int] | None) -> Mapping[str, Source]:
 
 
 def registered_source(settings: Settings, source_id: str) -> Source:
-    """The registry's entry for ``source_id``; a clear error if there is none."""
+    """The registry's entry for ``source_id``; :class:`UnknownSource` if there is none."""
     sources = registry(settings)
     if source_id not in sources:
-        raise KeyError(f"unknown source {source_id!r}; known: {', '.join(sorted(sources))}")
+        known = ", ".join(sorted(sources)) or "none"
+        raise UnknownSource(
+            f"unknown source {source_id!r} in {settings.sources_file}; known: {known}"
+        )
     return sources[source_id]
+
+
+def source_for_run(settings: Settings, source_id: str) -> Source:
+    """:func:`registered_source`, and for an archive source, a folder that exists.
+
+    Without the folder a run would find no pages and publish an empty
+    partition, as if the site had published nothing that day; checked here,
+    when a run needs it, not when the registry is read, so one moved folder
+    does not stop the other sources (or imports into this one).
+    """
+    source = registered_source(settings, source_id)
+    if source.kind == "archive" and source.path is not None and not source.path.is_dir():
+        raise SourceConfigError(
+            f"{settings.sources_file}: source {source.id}: archive folder {source.path}"
+            " does not exist"
+        )
+    return source
 
 
 def source_ids(*, settings: Settings | None = None) -> list[str]:

@@ -30,6 +30,7 @@ import itertools
 import logging
 import os
 import random
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -114,6 +115,23 @@ def _exclusive(path: Path) -> Iterator[None]:
 
 def _quote(value: str | Path) -> str:
     return "'" + str(value).replace("'", "''") + "'"
+
+
+#: What DuckDB's file readers take as a pattern, not a character: ``*``, ``?``, ``[``.
+_GLOB_CHARACTER = re.compile(r"[*?\[]")
+
+
+def glob_literal(path: str | Path) -> str:
+    """``path`` as a pattern for DuckDB's file readers (``read_parquet``, ``read_json``)
+    that matches that file only.
+
+    They read every path as a glob: ``/srv/wh[1]/x.parquet`` reads
+    ``/srv/wh1/x.parquet`` if that exists, ``/srv/w*/x.parquet`` every
+    warehouse's. Each glob character is put in a class of its own (``[[]``,
+    ``[*]``, ``[?]``), which matches just that character. For reading only: a
+    file written to the result would be named with the brackets.
+    """
+    return _GLOB_CHARACTER.sub(lambda m: f"[{m[0]}]", str(path))
 
 
 class Catalog(Protocol):
