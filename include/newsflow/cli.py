@@ -112,10 +112,7 @@ def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from newsflow.jobs.sources import source_for_run
-
-    source_for_run(settings, args.source)  # before anything is staged or published
-    from newsflow.jobs.daily import run_partition
+    from newsflow.jobs.daily import run_partition  # its fetch step checks the source first
 
     result = run_partition(args.source, args.date, refetch=args.refetch, settings=settings)
     print(

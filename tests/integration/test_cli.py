@@ -137,7 +137,7 @@ def test_a_warehouse_moved_to_another_folder_still_opens(make_archive, warehouse
 
 def test_query_before_anything_was_published_says_what_to_do(warehouse):
     done = newsflow("query", "SELECT 1")
-    assert done.returncode == 1
+    assert done.returncode == 2
     [message] = done.stderr.strip().splitlines()
     assert "no catalog yet" in message and "newsflow run" in message
     assert not warehouse.exists()  # a read creates no warehouse

@@ -455,14 +455,14 @@ OUTSIDE_READS = {
 def test_newsflow_query_reads_nothing_outside_the_warehouse(newsflow_query, lake, outside, attack):
     sql = OUTSIDE_READS[attack].format(outside=outside, data=lake.data_path)
     code, out, err = newsflow_query(sql)
-    assert code == 1, (out, err)
+    assert code == 2, (out, err)
     assert "Permission Error" in err
     assert OUTSIDE_SECRET not in out and "root:" not in out
 
 
 def test_time_travel_is_sandboxed_too(newsflow_query, outside):
     code, out, err = newsflow_query(f"SELECT * FROM read_text('{outside}/secret.txt')", "--at", "1")
-    assert code == 1 and "Permission Error" in err and OUTSIDE_SECRET not in out
+    assert code == 2 and "Permission Error" in err and OUTSIDE_SECRET not in out
 
 
 EXPLAINED_WRITES = {

@@ -57,7 +57,7 @@ from newsflow.jobs.batch import (
     in_order,
 )
 from newsflow.jobs.runs import as_date, log_stage, manual_run_id
-from newsflow.jobs.sources import registered_source
+from newsflow.jobs.sources import registered_source, source_for_run
 from newsflow.jobs.upkeep import check_quality, cluster_stories, refresh_catalog
 from newsflow.records import Reject, Run, Stage
 from newsflow.text.extract import EXTRACTOR_VERSION, MIN_ARTICLE_WORDS
@@ -263,7 +263,7 @@ def fetch_partition(
     """
     settings = settings or Settings.current()
     day = as_date(date)
-    source = registered_source(settings, source_id)
+    source = source_for_run(settings, source_id)
     staged = new_partition(settings, source.id, day)
     if source.kind == "archive":
         log_stage("fetch", source.id, day, kind="archive", fetched=0, seconds=0.0)

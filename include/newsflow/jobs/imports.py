@@ -56,6 +56,7 @@ from newsflow.jobs.sources import registered_source
 from newsflow.jobs.upkeep import cluster_stories
 from newsflow.text.extract import page_date
 from newsflow.warehouse import layout
+from newsflow.warehouse.catalog import glob_literal
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,7 @@ def plan_import(
             }
             out.write(json.dumps(row) + "\n")
     with duckdb.connect() as con:
-        dates = [d.isoformat() for (d,) in con.execute(_DATES, [str(index)]).fetchall()]
+        dates = [d.isoformat() for (d,) in con.execute(_DATES, [glob_literal(index)]).fetchall()]
     done = layout.imported_dates(settings.warehouse, source_id, ident)
     plan = {
         "path": str(archive.path.absolute()),
@@ -219,7 +220,7 @@ def import_date(plan: dict, date: str, *, settings: Settings | None = None) -> d
 
 def _rows(index: str, day: dt.date) -> Iterator[tuple[str, str | None, str]]:
     with duckdb.connect() as con:
-        yield from con.execute(_PARTITION_ROWS, [index, day]).fetchall()
+        yield from con.execute(_PARTITION_ROWS, [glob_literal(index), day]).fetchall()
 
 
 def _placeholder_url(ident: str, ref: str) -> str:

@@ -20,6 +20,7 @@ from newsflow.jobs.daily import config_hash, publish_partition, stage_partition
 from newsflow.jobs.runs import as_date, reprocess_run_id
 from newsflow.jobs.upkeep import cluster_stories
 from newsflow.warehouse import commit
+from newsflow.warehouse.catalog import glob_literal
 
 #: What a reprocessed partition reports (the DAG task's XCom, the command's line).
 SUMMARY = ("source", "date", "articles", "rejects", "entities")
@@ -130,8 +131,8 @@ def preview_reprocess(
     params = {
         "source": source_id,
         "date": day,
-        "staged": str(folder / "articles.parquet"),
-        "staged_entities": str(folder / "entities.parquet"),
+        "staged": glob_literal(folder / "articles.parquet"),
+        "staged_entities": glob_literal(folder / "entities.parquet"),
     }
     try:
         with commit.writer(settings.lake()) as con:

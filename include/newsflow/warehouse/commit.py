@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newsflow.records import Run
-from newsflow.warehouse.catalog import ALIAS, Lake, is_conflict
+from newsflow.warehouse.catalog import ALIAS, Lake, glob_literal, is_conflict
 from newsflow.warehouse.schema import (
     FILE_PARTITIONING,
     REPLACED_TABLES,
@@ -285,7 +285,8 @@ def _commit_message(con: duckdb.DuckDBPyConnection, message: str, **extra: objec
 
 def _parquet(path: Path) -> str:
     # the staging folder's name says source=/date=; the partition comes from the caller
-    return "read_parquet('" + str(path).replace("'", "''") + "', hive_partitioning = false)"
+    literal = glob_literal(path).replace("'", "''")
+    return f"read_parquet('{literal}', hive_partitioning = false)"
 
 
 def publish_partition(lake: Lake, staging: Path, source: str, date: dt.date, run: Run) -> int:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import duckdb
 
@@ -80,6 +81,29 @@ def _expire_snapshots(con: duckdb.DuckDBPyConnection, cutoff: dt.datetime) -> li
     return ids
 
 
+def _delete_orphans(
+    con: duckdb.DuckDBPyConnection, lake: Lake, *, older_than: dt.datetime
+) -> list[Path]:
+    """Delete the orphaned files of the lake's own data path, and only those.
+
+    DuckLake lists orphans by globbing its data path, so a warehouse named
+    ``w?`` or ``wh[1]`` would match its siblings (and delete their data):
+    the call only lists (``dry_run``), and a listed file is deleted only if
+    it lies under the literal data path.
+    """
+    listed = con.execute(
+        f"CALL ducklake_delete_orphaned_files('{ALIAS}', dry_run => true, older_than => ?)",
+        [older_than],
+    ).fetchall()
+    root = lake.data_path.resolve()
+    orphans = [Path(path) for (path,) in listed if Path(path).resolve().is_relative_to(root)]
+    for orphan in orphans:
+        orphan.unlink(missing_ok=True)
+    if skipped := len(listed) - len(orphans):
+        log.warning("maintenance: left %d files outside %s that DuckLake listed", skipped, root)
+    return orphans
+
+
 def maintain(
     lake: Lake, *, snapshot_days: float, orphan_grace: dt.timedelta = dt.timedelta(hours=1)
 ) -> MaintenanceReport:
@@ -100,10 +124,7 @@ def maintain(
         deleted = con.execute(
             f"CALL ducklake_cleanup_old_files('{ALIAS}', cleanup_all => true)"
         ).fetchall()
-        orphans = con.execute(
-            f"CALL ducklake_delete_orphaned_files('{ALIAS}', older_than => ?)",
-            [now - orphan_grace],
-        ).fetchall()
+        orphans = _delete_orphans(con, lake, older_than=now - orphan_grace)
         report = MaintenanceReport(
             files_before=before,
             files_after=_data_files(con),

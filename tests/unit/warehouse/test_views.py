@@ -322,13 +322,6 @@ def test_glob_literal_reads_the_file_it_names_and_no_sibling(tmp_path, name, sib
     assert (sibling,) in globbed  # what a plain path reads: why the helper exists
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="DuckLake's ducklake_delete_orphaned_files globs DATA_PATH: maintenance.maintain "
-    "must not call it on a data path with glob characters (or must delete only the orphans "
-    "under the literal path); see the issue 19 report",
-)
 def test_maintaining_a_warehouse_named_like_a_glob_leaves_its_sibling_alone(tmp_path):
     sibling = _publish_one(tmp_path / "wB", "other")
     lake = _publish_one(tmp_path / "w?", "own")
