@@ -182,8 +182,9 @@ REVIEWED = {
     (COMMIT, "_insert_rows", "relation"),  # a registered name, or _parquet(path) (quoted)
     (COMMIT, "_commit_message", "ALIAS"),
     (COMMIT, "_last_snapshot", "ALIAS"),
-    (COMMIT, "_parquet", 'str(path).replace("\'", "\'\'")'),  # quoted
+    (COMMIT, "_parquet", "literal"),  # glob_literal(path), quoted
     (MAINTENANCE, "_data_files", "ALIAS"),
+    (MAINTENANCE, "_delete_orphans", "ALIAS"),
     (MAINTENANCE, "_expire_snapshots", "ALIAS"),
     (MAINTENANCE, "_expire_snapshots", "snapshots"),  # f"ducklake_snapshots('{ALIAS}')"
     (MAINTENANCE, "maintain", "ALIAS"),
