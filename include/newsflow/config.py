@@ -67,6 +67,16 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
         "seconds one page's extraction may take before it is rejected as extract/timeout "
         "(0: no limit)",
     ),
+    "NEWSFLOW_PARTITION_TIME_BUDGET": (
+        "3600",
+        "seconds a partition's extraction may spend on pages; the pages not reached keep "
+        "their published rows and are extracted first by the next run (0: no limit)",
+    ),
+    "NEWSFLOW_STAGING_HOURS": (
+        "6",
+        "hours a run's staging folder may go untouched before the next run of its partition "
+        "or the maintenance job removes it as left by a killed or failed run",
+    ),
     "NEWSFLOW_USER_AGENT": (
         "newsflow/0.1 (+https://github.com/newsflow)",
         "User-Agent sent by the HTTP fetcher",
@@ -136,6 +146,8 @@ class Settings:
     workers: int
     max_page_bytes: int
     page_time_budget: float
+    partition_time_budget: float
+    staging_hours: float
     user_agent: str
     allow_hosts: tuple[str, ...]
     http_delay: float
@@ -189,6 +201,8 @@ class Settings:
             workers=int(get("NEWSFLOW_WORKERS")),
             max_page_bytes=int(get("NEWSFLOW_MAX_PAGE_BYTES")),
             page_time_budget=float(get("NEWSFLOW_PAGE_TIME_BUDGET")),
+            partition_time_budget=float(get("NEWSFLOW_PARTITION_TIME_BUDGET")),
+            staging_hours=float(get("NEWSFLOW_STAGING_HOURS")),
             user_agent=get("NEWSFLOW_USER_AGENT"),
             allow_hosts=tuple(h for h in get("NEWSFLOW_ALLOW_HOSTS").split(",") if h.strip()),
             http_delay=float(get("NEWSFLOW_HTTP_DELAY")),
