@@ -68,6 +68,16 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
         "seconds one page's extraction may take before it is rejected as extract/timeout "
         "(0: no limit)",
     ),
+    "NEWSFLOW_PARTITION_TIME_BUDGET": (
+        "3600",
+        "seconds a partition's extraction may spend on pages; the pages not reached keep "
+        "their published rows and are extracted first by the next run (0: no limit)",
+    ),
+    "NEWSFLOW_STAGING_HOURS": (
+        "6",
+        "hours a run's staging folder may go untouched before the next run of its partition "
+        "or the maintenance job removes it as left by a killed or failed run",
+    ),
     "NEWSFLOW_USER_AGENT": (
         "newsflow/0.1 (+https://github.com/newsflow)",
         "User-Agent sent by the HTTP fetcher",
@@ -174,6 +184,8 @@ class Settings:
     workers: int
     max_page_bytes: int
     page_time_budget: float
+    partition_time_budget: float
+    staging_hours: float
     user_agent: str
     allow_hosts: tuple[str, ...]
     http_delay: float
@@ -245,6 +257,8 @@ class Settings:
             workers=whole("NEWSFLOW_WORKERS", minimum=1),
             max_page_bytes=whole("NEWSFLOW_MAX_PAGE_BYTES", minimum=1),
             page_time_budget=number("NEWSFLOW_PAGE_TIME_BUDGET", minimum=0),
+            partition_time_budget=number("NEWSFLOW_PARTITION_TIME_BUDGET", minimum=0),
+            staging_hours=number("NEWSFLOW_STAGING_HOURS", minimum=0, above=True),
             user_agent=get("NEWSFLOW_USER_AGENT"),
             allow_hosts=tuple(h for h in get("NEWSFLOW_ALLOW_HOSTS").split(",") if h.strip()),
             http_delay=number("NEWSFLOW_HTTP_DELAY", minimum=0),

@@ -87,11 +87,24 @@ async def require_reader(request: Request) -> None:
     await asyncio.to_thread(_authorize, user)
 
 
+#: FastAPI serves its schema and docs pages as bare routes, outside the app's
+#: dependencies: with the defaults they would answer without a login. The docs
+#: pages are off (they load their scripts from a CDN, which the machines cannot
+#: reach); the schema is served below, behind the login like every route.
 app = FastAPI(
     title="newsflow News",
     description="The News page of the Airflow UI and the JSON it draws its charts from.",
     dependencies=[Depends(require_reader)],
+    openapi_url=None,
+    docs_url=None,
+    redoc_url=None,
 )
+
+
+@app.get("/openapi.json", include_in_schema=False)
+def openapi_schema() -> dict[str, Any]:
+    """The JSON endpoints' OpenAPI schema, for whoever may read the page."""
+    return app.openapi()
 
 
 @app.get("/", response_class=HTMLResponse)

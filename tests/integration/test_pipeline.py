@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import datetime as dt
+import logging
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -14,8 +18,15 @@ import duckdb
 import pytest
 
 from newsflow.config import Settings
-from newsflow.jobs.daily import run_partition
+from newsflow.jobs.daily import (
+    enrich_partition,
+    extract_partition,
+    fetch_partition,
+    publish_partition,
+    run_partition,
+)
 from newsflow.jobs.sources import archive_dates, registry, source_ids
+from newsflow.jobs.upkeep import maintain_warehouse
 from newsflow.warehouse import layout, queries
 from support.analysts import ANALYST_HABITS, hold_catalog_open
 from support.pages import STORY, article_html
@@ -275,3 +286,117 @@ def test_worker_processes_produce_the_same_rows(archive, warehouse, monkeypatch)
     with analyst() as con:
         parallel = {t: table(con, t) for t in ("articles", "entities", "rejects")}
     assert parallel == serial and serial["entities"]
+
+
+#: Of a partition's rows, what a cut run must keep as a full run makes them (not when).
+KEPT = {
+    "articles": "raw_ref, article_id, canonical_url, title, text, content_hash, entity_count",
+    "entities": "article_id, text, label, start_char, end_char",
+    "rejects": "*",
+}
+
+
+def kept_rows(settings: Settings) -> dict[str, list[tuple]]:
+    with queries.analyst(settings.lake()) as con:
+        return {
+            t: con.execute(f"SELECT {c} FROM {t} ORDER BY ALL").fetchall() for t, c in KEPT.items()
+        }
+
+
+def test_a_partition_out_of_time_loses_no_row_and_the_next_runs_go_further(
+    make_archive, warehouse, tmp_path, monkeypatch, caplog
+):
+    """The partition budget cuts each run after one batch of two pages: the pages not
+    reached keep their published rows, and each run starts with those never extracted."""
+    pages: dict[str, str | bytes] = {
+        f"{i}.html": article_html(
+            title=f"Story {i}", paragraphs=STORY[i % 2 :], canonical=f"https://g.example/{i}"
+        )
+        for i in range(5)
+    }
+    make_archive({DAY: {**pages, "5-empty.html": b""}})
+    monkeypatch.setenv("NEWSFLOW_PAGE_BATCH_SIZE", "2")
+    full = dataclasses.replace(Settings.from_env(), warehouse=tmp_path / "full")
+    run_partition("gazette", DAY, settings=full)
+
+    monkeypatch.setenv("NEWSFLOW_PARTITION_TIME_BUDGET", "0.001")  # spent by the first batch
+    published, ingested = [], []
+    for _ in range(3):
+        with caplog.at_level(logging.WARNING, logger="newsflow.jobs.daily"):
+            result = run_partition("gazette", DAY)
+        with analyst() as con:
+            refs = con.execute("SELECT raw_ref FROM articles UNION ALL SELECT raw_ref FROM rejects")
+            published.append(sorted(r.removeprefix(f"date={DAY}/") for (r,) in refs.fetchall()))
+            deferred = con.execute("SELECT pages_deferred FROM runs ORDER BY finished_at DESC")
+            assert deferred.fetchone() == (4,)
+            ingested.append(
+                dict(con.execute("SELECT raw_ref, ingested_at FROM articles").fetchall())
+            )
+        assert result["pages_in"] == len(published[-1])
+    assert published == [
+        ["0.html", "1.html"],
+        ["0.html", "1.html", "2.html", "3.html"],
+        ["0.html", "1.html", "2.html", "3.html", "4.html", "5-empty.html"],
+    ]
+    assert "partition time budget (0.001 s) spent after 2 pages; 4 wait" in caplog.text
+    first = f"date={DAY}/0.html"
+    assert ingested[0][first] == ingested[1][first] == ingested[2][first]
+    settings = Settings.from_env()
+    assert kept_rows(settings) == kept_rows(full)  # entities found again for kept articles
+
+    monkeypatch.setenv("NEWSFLOW_PARTITION_TIME_BUDGET", "0")  # no limit
+    assert run_partition("gazette", DAY)["pages_in"] == 6
+    with analyst() as con:
+        assert con.execute(
+            "SELECT pages_deferred FROM runs ORDER BY finished_at DESC"
+        ).fetchone() == (0,)
+    assert kept_rows(settings) == kept_rows(full)
+
+
+def stale_staging(root: Path, date: str, run: str, *, hours_ago: float) -> Path:
+    """A run's staging folder as a run killed ``hours_ago`` left it: a partial file."""
+    folder = layout.staging_dir(root, "gazette", dt.date.fromisoformat(date), run)
+    (folder / "extracted").mkdir(parents=True)
+    (folder / "extracted" / "articles.parquet").write_bytes(b"PAR1 partial")
+    stamp = time.time() - hours_ago * 3600
+    for path in (folder / "extracted" / "articles.parquet", folder / "extracted", folder):
+        os.utime(path, (stamp, stamp))
+    return folder
+
+
+def test_the_next_run_of_a_partition_removes_the_staging_its_dead_runs_left(archive, warehouse):
+    """Stale: untouched for longer than NEWSFLOW_STAGING_HOURS (6). Younger folders may be
+    runs under way, and so may an old folder whose files are still being written."""
+    killed = stale_staging(warehouse, DAY, "killed", hours_ago=7)
+    failed = stale_staging(warehouse, DAY, "failed", hours_ago=30)
+    live = stale_staging(warehouse, DAY, "live", hours_ago=1)
+    writing = stale_staging(warehouse, DAY, "writing", hours_ago=7)
+    os.utime(writing / "extracted" / "articles.parquet")  # a step is writing it now
+    other_day = stale_staging(warehouse, "2026-11-17", "killed", hours_ago=7)
+    imports = warehouse / layout.STAGING / "imports" / "gazette-x.jsonl"  # an import's index
+    imports.parent.mkdir()
+    imports.write_text("{}\n")
+    os.utime(imports, (time.time() - 7 * 3600,) * 2)
+
+    run_partition("gazette", DAY)
+
+    assert not killed.exists() and not failed.exists()
+    assert live.is_dir() and writing.is_dir() and other_day.is_dir()
+    assert [p.name for p in layout.staging_runs(warehouse, "gazette", dt.date(2026, 11, 16))] in (
+        ["live", "writing"],
+        ["writing", "live"],
+    )  # the run's own folder went with its publish
+
+    report = maintain_warehouse()  # news_warehouse_maintenance: every partition
+
+    assert report["staging_removed"] == 1
+    assert not other_day.exists() and live.is_dir() and writing.is_dir() and imports.is_file()
+
+
+def test_a_step_whose_staging_folder_was_removed_says_so(archive, warehouse):
+    extracted = extract_partition(fetch_partition("gazette", DAY))
+    shutil.rmtree(extracted["staging_dir"])
+    with pytest.raises(FileNotFoundError, match=r"gazette/2026-11-16: the run's staging folder"):
+        enrich_partition(extracted)
+    with pytest.raises(FileNotFoundError, match="run the partition again"):
+        publish_partition(extracted)

@@ -285,6 +285,26 @@ def test_without_airflow_credentials_nothing_is_served(tiny):
     assert anonymous.get("/api/volume").status_code == 401
 
 
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/openapi.json", 401), ("/docs", 404), ("/docs/oauth2-redirect", 404), ("/redoc", 404)],
+)
+def test_the_api_schema_and_docs_do_not_answer_without_the_login(tiny, path, status):
+    """FastAPI's own routes are not under the app's dependencies: a default app serves them."""
+    answer = TestClient(app).get(path)
+    assert answer.status_code == status
+    assert "/api/volume" not in answer.text
+
+
+def test_a_reader_gets_the_api_schema_and_no_docs_pages(tiny, client):
+    schema = client.get("/openapi.json")
+    assert schema.status_code == 200
+    assert {"/api/partitions", "/api/volume", "/api/entities"} <= set(schema.json()["paths"])
+    assert "/openapi.json" not in schema.json()["paths"]
+    assert client.get("/docs").status_code == 404
+    assert client.get("/redoc").status_code == 404
+
+
 def test_airflow_loads_the_plugin_and_nothing_else_from_plugins():
     """``.airflowignore`` keeps the loader out of the package; loading stays DuckDB-free."""
     done = subprocess.run(

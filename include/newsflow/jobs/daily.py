@@ -18,18 +18,21 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import importlib.metadata
 import itertools
 import json
 import logging
+import os
 import shutil
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -59,9 +62,12 @@ from newsflow.jobs.batch import (
 from newsflow.jobs.runs import as_date, log_stage, manual_run_id
 from newsflow.jobs.sources import registered_source, source_for_run
 from newsflow.jobs.upkeep import check_quality, cluster_stories, refresh_catalog
-from newsflow.records import Reject, Run, Stage
+from newsflow.records import Article, Reject, Run, Stage
 from newsflow.text.extract import EXTRACTOR_VERSION, MIN_ARTICLE_WORDS
-from newsflow.warehouse import commit, layout, queries
+from newsflow.warehouse import commit, layout, maintenance, queries
+
+if TYPE_CHECKING:
+    import duckdb
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +107,18 @@ class StagedPartition:
 
 
 def new_partition(settings: Settings, source_id: str, day: dt.date) -> StagedPartition:
-    """A partition's run before its first step: a fresh staging folder of its own."""
+    """A partition's run before its first step: a fresh staging folder of its own.
+
+    The folders that earlier runs of the partition left (killed, or failed
+    for good) go first, once untouched for ``staging_hours``; a younger one
+    may be a run still under way (``maintenance.sweep_staging``).
+    """
+    maintenance.sweep_staging(
+        settings.warehouse,
+        older_than=dt.timedelta(hours=settings.staging_hours),
+        source=source_id,
+        date=day,
+    )
     staging = layout.staging_dir(settings.warehouse, source_id, day, uuid.uuid4().hex)
     return StagedPartition(
         source=source_id,
@@ -342,43 +359,209 @@ def _raw_pages(settings: Settings, source: Source, day: dt.date) -> Iterator[Raw
     return itertools.chain.from_iterable(reader.pages(day) for reader in readers)
 
 
+#: What every published page of a partition was called when it was published.
+_PUBLISHED_PAGES = """
+SELECT raw_ref, url FROM articles WHERE source = $source AND date = $date
+UNION ALL SELECT raw_ref, url FROM rejects WHERE source = $source AND date = $date
+"""
+#: The published rows of some of a partition's pages, by their ``raw_ref`` then.
+_PUBLISHED_ROWS = """
+SELECT * EXCLUDE (source, date) FROM {table}
+WHERE source = $source AND date = $date AND raw_ref IN (SELECT unnest($refs))
+"""
+
+PageId = tuple[str, str]
+
+
+def _page_id(raw_ref: str, url: str | None, *, warc_refs: str) -> PageId:
+    """What names a page the same in every run of its partition.
+
+    A page of the partition's WARC (``raw_ref`` starting with ``warc_refs``)
+    by its URL: its raw_ref is a byte offset, which moves when a fetch
+    rewrites the archive. Any other (a file of an archive folder, a fetch
+    failure) by its raw_ref.
+    """
+    if url and raw_ref.startswith(warc_refs):
+        return ("warc", url)
+    return ("ref", raw_ref)
+
+
+def _published_pages(
+    con: duckdb.DuckDBPyConnection, source: str, day: dt.date, page_id: Callable[..., PageId]
+) -> dict[PageId, str]:
+    """The partition's published pages: each one's raw_ref at the time, by its id."""
+    rows = con.execute(_PUBLISHED_PAGES, {"source": source, "date": day}).fetchall()
+    published: dict[PageId, str] = {}
+    for raw_ref, url in rows:
+        published.setdefault(page_id(raw_ref, url), raw_ref)
+    return published
+
+
+def _unpublished_first(
+    pages: Callable[[], Iterator[RawPage]],
+    published: dict[PageId, str],
+    page_id: Callable[..., PageId],
+) -> Iterator[RawPage]:
+    """The partition's pages, those without a published row first.
+
+    So a run cut short by the partition budget starts, next time, with the
+    pages it did not reach. Two reads of the raw pages when some are
+    published; a re-run of a fully published partition keeps its page order.
+    """
+    if not published:
+        yield from pages()
+        return
+    yield from (p for p in pages() if page_id(p.raw_ref, p.url) not in published)
+    yield from (p for p in pages() if page_id(p.raw_ref, p.url) in published)
+
+
+def _batches_until(
+    pages: Iterator[RawPage], size: int, deadline: float | None
+) -> Iterator[list[RawPage]]:
+    """Batches of ``size`` pages, none but the first begun after ``deadline`` (monotonic).
+
+    The first always is, so that every run gets further, whatever the budget.
+    """
+    first = True
+    while first or deadline is None or time.monotonic() < deadline:
+        batch = list(itertools.islice(pages, size))
+        if not batch:
+            return
+        first = False
+        yield batch
+
+
+def _carried_over(
+    settings: Settings,
+    source: str,
+    day: dt.date,
+    left: dict[str, str],
+) -> Iterator[ExtractedBatch]:
+    """The published rows of pages a run did not reach, renamed to their raw_ref now.
+
+    ``left`` maps each such page's raw_ref when it was published to its
+    raw_ref now. A batch per ``page_batch_size`` pages, so memory holds one.
+    """
+    params = {"source": source, "date": day}
+    with commit.writer(settings.lake()) as con:
+        for refs in batched(list(left), settings.page_batch_size):
+            found: dict[str, Article | Reject] = {}
+            for table, record in (("articles", Article), ("rejects", Reject)):
+                cursor = con.execute(_PUBLISHED_ROWS.format(table=table), {**params, "refs": refs})
+                for row in cursor.to_arrow_table().to_pylist():
+                    found.setdefault(row["raw_ref"], record(**row))
+            rows = [dataclasses.replace(r, raw_ref=left[ref]) for ref, r in found.items()]
+            yield ExtractedBatch(
+                pages_in=len(rows),
+                articles=[r for r in rows if isinstance(r, Article)],
+                rejects=[r for r in rows if isinstance(r, Reject)],
+            )
+
+
+@dataclass
+class _Staging:
+    """Where extract_partition puts each batch: its files, counts, first article ids."""
+
+    staged: StagedPartition
+    articles: commit.PartitionWriter
+    rejects: commit.PartitionWriter
+    seen_ids: dict[str, str] = field(default_factory=dict)
+    reasons: Counter[str] = field(default_factory=Counter)
+    seconds: Counter[str] = field(default_factory=lambda: Counter({"extract": 0.0, "write": 0.0}))
+
+    def add(self, batch: ExtractedBatch) -> None:
+        _keep_first_articles(batch, self.seen_ids)
+        started = time.perf_counter()
+        self.articles.write("articles", batch.articles)
+        self.rejects.write("rejects", batch.rejects)
+        self.seconds["write"] += time.perf_counter() - started
+        self.seconds["extract"] += batch.seconds
+        self.staged.pages_in += batch.pages_in
+        self.staged.articles += len(batch.articles)
+        self.staged.rejects += len(batch.rejects)
+        self.reasons.update(f"{r.stage}/{r.reason}" for r in batch.rejects)
+
+
+def _defer(
+    staging: _Staging,
+    settings: Settings,
+    left: list[tuple[PageId, str]],
+    published: dict[PageId, str],
+) -> int:
+    """Stage the published rows of the pages the budget left; record the pages as deferred.
+
+    Returns how many of them had published rows (the rest had none: they
+    were not in the partition before either).
+    """
+    staged = staging.staged
+    reached = staged.pages_in
+    carried = {published[pid]: raw_ref for pid, raw_ref in left if pid in published}
+    day = as_date(staged.date)
+    for batch in _carried_over(settings, staged.source, day, carried):
+        staging.add(batch)
+    staged.fetch["pages_deferred"] = int(staged.fetch.get("pages_deferred", 0)) + len(left)
+    log.warning(
+        "%s/%s: partition time budget (%g s) spent after %d pages; %d wait for the next run, "
+        "%d of them keeping their published rows",
+        staged.source,
+        staged.date,
+        settings.partition_time_budget,
+        reached,
+        len(left),
+        len(carried),
+    )
+    return len(carried)
+
+
 def extract_partition(fetched: dict, *, settings: Settings | None = None) -> dict:
     """Clean every raw page of the partition into staged articles and rejects.
 
     Articles go to the staging folder's ``extracted/``, without entities, for
     ``enrich_partition``; rejects to the folder itself, as they will be published.
+
+    No batch but the first begins once ``partition_time_budget`` is spent, so
+    the step ends within the budget plus the batches under way then (a batch
+    is at most ``page_batch_size`` pages of ``page_time_budget`` each). The
+    pages not reached are counted in the run's ``pages_deferred`` and wait
+    for the next run. As that run extracts the whole partition again, it
+    takes the pages without published rows first, so each run gets further.
+
+    A publish replaces the partition, so a run cut short would drop the
+    articles earlier runs published for the pages it did not reach: their
+    published rows are staged again instead, as they are (entities are found
+    again by ``enrich``), and the cut run publishes no fewer pages than the
+    partition held. Failing the run instead would not help: its retry would
+    stop at the same page, and the articles already extracted would be lost.
     """
     settings = settings or Settings.current()
+    started = time.monotonic()
     staged = StagedPartition(**fetched)
     day = as_date(staged.date)
     source = registered_source(settings, staged.source)
+    warc_refs = partition_archive(settings, source.id, day).ref_name + "#"
+    page_id = functools.partial(_page_id, warc_refs=warc_refs)
     with commit.writer(settings.lake()) as con:
         options = ExtractOptions(
             page_time_budget=settings.page_time_budget,
             first_seen=queries.first_seen(con, source.id, day),
         )
-    batches = batched(_raw_pages(settings, source, day), settings.page_batch_size)
-    staging = Path(staged.staging_dir)
-    seen_ids: dict[str, str] = {}
-    reasons: Counter[str] = Counter()
-    seconds = Counter({"extract": 0.0, "write": 0.0})
+        published = _published_pages(con, source.id, day, page_id)
+    pages = _unpublished_first(lambda: _raw_pages(settings, source, day), published, page_id)
+    budget = settings.partition_time_budget
+    batches = _batches_until(pages, settings.page_batch_size, started + budget if budget else None)
+    staging_dir = Path(staged.staging_dir)
+    deferred = carried = 0
     with (
-        commit.PartitionWriter(staging / EXTRACTED, ["articles"]) as articles,
-        commit.PartitionWriter(staging, ["rejects"]) as rejects,
+        commit.PartitionWriter(staging_dir / EXTRACTED, ["articles"]) as articles,
+        commit.PartitionWriter(staging_dir, ["rejects"]) as rejects,
     ):
+        staging = _Staging(staged, articles, rejects)
         for batch in in_order(extract_batch, batches, options, workers=settings.workers):
-            _keep_first_articles(batch, seen_ids)
-            started = time.perf_counter()
-            articles.write("articles", batch.articles)
-            rejects.write("rejects", batch.rejects)
-            seconds["write"] += time.perf_counter() - started
-            seconds["extract"] += batch.seconds
-            staged.pages_in += batch.pages_in
-            staged.articles += len(batch.articles)
-            staged.rejects += len(batch.rejects)
-            reasons.update(f"{r.stage}/{r.reason}" for r in batch.rejects)
-    staged.reject_reasons = dict(reasons)
-    staged.add_seconds(seconds)
+            staging.add(batch)
+        if left := [(page_id(p.raw_ref, p.url), p.raw_ref) for p in pages]:
+            deferred, carried = len(left), _defer(staging, settings, left, published)
+    staged.reject_reasons = dict(staging.reasons)
+    staged.add_seconds(staging.seconds)
     log_stage(
         "extract",
         source.id,
@@ -387,13 +570,27 @@ def extract_partition(fetched: dict, *, settings: Settings | None = None) -> dic
         articles=staged.articles,
         rejects=staged.rejects,
         reject_reasons=staged.reject_reasons,
+        pages_deferred=deferred,
+        pages_carried_over=carried,
         seconds=staged.seconds["extract"],
-        seconds_staging=round(seconds["write"], 3),
+        seconds_staging=round(staging.seconds["write"], 3),
         staging=staged.staging_dir,
     )
     if staged.pages_in != staged.articles + staged.rejects:
         raise AssertionError(f"{source.id}/{day}: pages in != articles + rejects ({staged})")
     return staged.to_dict()
+
+
+def _resume(staged: StagedPartition) -> Path:
+    """The run's staging folder, touched: a step of the run has begun (``sweep_staging``)."""
+    staging = Path(staged.staging_dir)
+    if not staging.is_dir():
+        raise FileNotFoundError(
+            f"{staged.source}/{staged.date}: the run's staging folder {staging} is gone "
+            "(removed as stale, or by hand); run the partition again"
+        )
+    os.utime(staging)
+    return staging
 
 
 def enrich_partition(extracted: dict, *, settings: Settings | None = None) -> dict:
@@ -408,7 +605,7 @@ def enrich_partition(extracted: dict, *, settings: Settings | None = None) -> di
     options = EnrichOptions(
         ner_models=dict(settings.ner_models), ner_batch_size=settings.ner_batch_size
     )
-    staging = Path(staged.staging_dir)
+    staging = _resume(staged)
     extracted_file = pq.ParquetFile(commit.staged_file(staging / EXTRACTED, "articles"))
     batches = (
         pa.Table.from_batches([b])
@@ -512,7 +709,7 @@ def publish_partition(
     staged.run_id = run_id or manual_run_id()
     started = time.perf_counter()
     run = _run(staged, staged.run_id, settings)
-    staging = Path(staged.staging_dir)
+    staging = _resume(staged)
     staged.snapshot_id = commit.publish_partition(settings.lake(), staging, staged.source, day, run)
     staged.seconds["publish"] = round(time.perf_counter() - started, 3)
     log_stage(

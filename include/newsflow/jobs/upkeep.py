@@ -106,7 +106,12 @@ def refresh_catalog(*, settings: Settings | None = None) -> bool:
 
 
 def maintain_warehouse(*, settings: Settings | None = None) -> dict[str, int]:
-    """Compact the lake, expire snapshots older than ``snapshot_days``, delete dead files."""
+    """Compact the lake, expire snapshots older than ``snapshot_days``, delete dead files,
+    and remove the staging folders killed or failed runs of any partition left
+    (untouched for ``staging_hours``: ``maintenance.sweep_staging``)."""
     settings = settings or Settings.current()
     report = maintenance.maintain(settings.lake(), snapshot_days=settings.snapshot_days)
-    return report.to_dict()
+    swept = maintenance.sweep_staging(
+        settings.warehouse, older_than=dt.timedelta(hours=settings.staging_hours)
+    )
+    return {**report.to_dict(), "staging_removed": len(swept)}

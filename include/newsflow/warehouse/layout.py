@@ -7,7 +7,8 @@
     <root>/lake/main/<table>/source=<id>/year=<yyyy>/month=<m>/ducklake-<uuid>.parquet
                                      the data (a day's files, merged by month)
     <root>/raw/source=<id>/date=<day>/pages.warc.gz   every response a fetch got
-    <root>/_staging/...              a run's files before its publish commits them
+    <root>/_staging/source=<id>/date=<day>/<run>/
+                                     a run's files before its publish commits them
     <root>/_locks/...                the writers' partition locks (embedded catalog)
 
 The lake's files are DuckLake's: only the catalog says which of them make up
@@ -47,6 +48,14 @@ def _partition(source: str, date: dt.date) -> Path:
 def staging_dir(root: Path, source: str, date: dt.date, run: str) -> Path:
     """Where one run of a partition stages its files."""
     return root / STAGING / _partition(source, date) / run
+
+
+def staging_runs(root: Path, source: str | None = None, date: dt.date | None = None) -> list[Path]:
+    """The runs' staging folders of one partition (``source`` and ``date``), or of all."""
+    if source is not None and date is not None:
+        folder = root / STAGING / _partition(source, date)
+        return [p for p in folder.iterdir() if p.is_dir()] if folder.is_dir() else []
+    return [p for p in (root / STAGING).glob("source=*/date=*/*") if p.is_dir()]
 
 
 def lock_file(root: Path, source: str, date: dt.date, *, scope: str = "publish") -> Path:

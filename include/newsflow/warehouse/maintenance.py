@@ -14,17 +14,24 @@ DAG, ``newsflow warehouse maintain``):
 4. deletes orphans: files in the data path that no snapshot ever committed
    (a writer killed before its ``COMMIT``), once older than ``orphan_grace``
    so that a publish in flight keeps its files.
+
+:func:`sweep_staging` removes what killed or failed runs left under
+``_staging/``: each run of a partition sweeps its partition's, the maintenance
+job every partition's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
 
+from newsflow.warehouse import layout
 from newsflow.warehouse.catalog import ALIAS, Lake
 from newsflow.warehouse.commit import in_transaction, writer
 
@@ -134,3 +141,50 @@ def maintain(
         )
     log.info("warehouse maintenance: %s", report)
     return report
+
+
+def _last_touched(folder: Path) -> float | None:
+    """The newest modification time in ``folder``'s tree; None if it vanished meanwhile."""
+    try:
+        return max(p.stat().st_mtime for p in (folder, *folder.rglob("*")))
+    except FileNotFoundError:
+        return None
+
+
+def sweep_staging(
+    root: Path,
+    *,
+    older_than: dt.timedelta,
+    source: str | None = None,
+    date: dt.date | None = None,
+) -> list[Path]:
+    """Remove the staging folders of runs (one partition's, or all) untouched for ``older_than``.
+
+    A run stages under ``_staging/source=/date=/<run>/`` and its publish
+    removes the folder; a run killed or failed for good leaves it for ever.
+    Which folder is whose is not recorded anywhere a sweeper could ask, so
+    age decides: each step of a run writes into its folder or touches it when
+    it starts, and no step outlasts the tasks' ``execution_timeout`` (two
+    hours), so a folder untouched for longer than that plus the longest wait
+    between two tasks of a run (``NEWSFLOW_STAGING_HOURS``) belongs to a
+    run that will not come back. The newest time in the folder's tree counts,
+    since the files, not the folder, change while a step writes. A folder
+    that cannot be removed is logged and left for the next sweep.
+    """
+    cutoff = time.time() - older_than.total_seconds()
+    removed = []
+    for folder in layout.staging_runs(root, source, date):
+        touched = _last_touched(folder)
+        if touched is None or touched >= cutoff:
+            continue
+        try:
+            shutil.rmtree(folder)
+        except FileNotFoundError:
+            continue  # another sweeper was first
+        except OSError as e:
+            log.warning("stale staging folder %s not removed: %s", folder, e)
+            continue
+        removed.append(folder)
+    if removed:
+        log.info("removed %d stale staging folders: %s", len(removed), removed)
+    return removed
