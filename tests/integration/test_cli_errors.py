@@ -230,7 +230,7 @@ def test_extract_rejects_a_file_over_the_page_cap_without_reading_it(tmp_path):
             [str(NEWSFLOW), "extract", str(huge), str(at_cap)],
             stdout=stdout,
             stderr=subprocess.DEVNULL,
-            env=clean_env(NEWSFLOW_MAX_PAGE_BYTES=str(cap)),
+            env=clean_env(NEWSFLOW_MAX_PAGE_BYTES=str(cap), NEWSFLOW_PAGE_TIME_BUDGET="0"),
         )
         _, status, usage = os.wait4(child.pid, 0)
     assert os.waitstatus_to_exitcode(status) == 1  # ran; one input was no article
