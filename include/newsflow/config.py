@@ -57,9 +57,29 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
         "spaCy model per language, comma-separated lang=model pairs",
     ),
     "NEWSFLOW_NER_BATCH_SIZE": ("32", "texts per nlp.pipe batch"),
+    "NEWSFLOW_NER_CHUNK_CHARS": (
+        "10000",
+        "characters of an article spaCy reads at once; a longer one is read in chunks cut at "
+        "paragraph, line or sentence ends (offsets stay the article's)",
+    ),
+    "NEWSFLOW_NER_BATCH_TOKENS": (
+        "10000",
+        "tokens per nlp.pipe batch at most, as well as NEWSFLOW_NER_BATCH_SIZE texts "
+        "(bounds NER's memory: about 20 KB a token)",
+    ),
+    "NEWSFLOW_NER_TIME_BUDGET": (
+        "60",
+        "seconds of NER per article; one over it keeps the entities found so far and is "
+        "logged as cut (0: no limit)",
+    ),
     "NEWSFLOW_PAGE_BATCH_SIZE": (
         "64",
         "pages extracted and enriched per batch (bounds memory; the unit of work a worker takes)",
+    ),
+    "NEWSFLOW_PAGE_BATCH_CHARS": (
+        "4000000",
+        "size of a batch at most, as well as NEWSFLOW_PAGE_BATCH_SIZE pages: bytes of raw pages "
+        "when extracting, characters of text when enriching (a larger page is a batch alone)",
     ),
     "NEWSFLOW_WORKERS": ("1", "processes that extract and enrich a partition's batches"),
     "NEWSFLOW_MAX_PAGE_BYTES": ("10000000", "raw pages larger than this are rejected"),
@@ -180,7 +200,11 @@ class Settings:
     snapshot_days: float
     ner_models: Mapping[str, str]
     ner_batch_size: int
+    ner_chunk_chars: int
+    ner_batch_tokens: int
+    ner_time_budget: float
     page_batch_size: int
+    page_batch_chars: int
     workers: int
     max_page_bytes: int
     page_time_budget: float
@@ -253,7 +277,11 @@ class Settings:
             snapshot_days=number("NEWSFLOW_SNAPSHOT_DAYS", minimum=0),
             ner_models=_parse_models(get("NEWSFLOW_NER_MODELS")),
             ner_batch_size=whole("NEWSFLOW_NER_BATCH_SIZE", minimum=1),
+            ner_chunk_chars=whole("NEWSFLOW_NER_CHUNK_CHARS", minimum=1),
+            ner_batch_tokens=whole("NEWSFLOW_NER_BATCH_TOKENS", minimum=0),
+            ner_time_budget=number("NEWSFLOW_NER_TIME_BUDGET", minimum=0),
             page_batch_size=whole("NEWSFLOW_PAGE_BATCH_SIZE", minimum=1),
+            page_batch_chars=whole("NEWSFLOW_PAGE_BATCH_CHARS", minimum=0),
             workers=whole("NEWSFLOW_WORKERS", minimum=1),
             max_page_bytes=whole("NEWSFLOW_MAX_PAGE_BYTES", minimum=1),
             page_time_budget=number("NEWSFLOW_PAGE_TIME_BUDGET", minimum=0),

@@ -3,8 +3,11 @@
 :func:`extract_batch` (trafilatura, the text cleaner) and :func:`enrich_batch`
 (spaCy) are pure functions of their inputs, so a partition's batches can run
 in this process or in worker processes alike (:func:`in_order`). Pages and
-articles flow through in bounded batches: memory holds a few batches whatever
-the partition's size.
+articles flow through in batches bounded in count and in size (:func:`batched`
+with :func:`raw_size`, :func:`article_batches`), and NER reads chunks of
+bounded characters, in batches of bounded tokens, for a bounded time per
+article (:class:`~newsflow.nlp.entities.NerLimits`): memory holds a few
+batches whatever the partition's size and whatever its pages.
 
 Why processes and not spaCy's ``n_process``: NER is most of the cost, but
 trafilatura and the text cleaner are a good share too and run in Python;
@@ -19,6 +22,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import itertools
+import logging
 import multiprocessing
 import time
 from collections import deque
@@ -28,17 +32,22 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from newsflow import __version__
 from newsflow.acquire.pages import RawPage
 from newsflow.acquire.urls import canonical_or_none, redact, redact_text
+from newsflow.config import Settings
 from newsflow.nlp import dedupe
-from newsflow.nlp.entities import find_entities
+from newsflow.nlp.bounds import batched
+from newsflow.nlp.entities import NerLimits, find_entities
 from newsflow.records import Article, Entity, Reject, Stage
 from newsflow.text.extract import EXTRACTOR_VERSION, Extracted, PageRejected, extract_page
 from newsflow.text.words import count_words
 
 PIPELINE_VERSION = __version__
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -60,7 +69,20 @@ class EnrichOptions:
 
     #: The spaCy model of each language; articles in other languages get no entities.
     ner_models: dict[str, str]
-    ner_batch_size: int
+    ner_limits: NerLimits
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EnrichOptions:
+        """The options the ``NEWSFLOW_NER_*`` settings give."""
+        return cls(
+            ner_models=dict(settings.ner_models),
+            ner_limits=NerLimits(
+                batch_size=settings.ner_batch_size,
+                batch_tokens=settings.ner_batch_tokens,
+                chunk_chars=settings.ner_chunk_chars,
+                time_budget=settings.ner_time_budget,
+            ),
+        )
 
 
 @dataclass
@@ -80,6 +102,8 @@ class EnrichedBatch:
     articles: pa.Table
     entities: list[Entity] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
+    #: Articles whose NER the time budget cut short: they keep the entities found before.
+    ner_cut: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -173,17 +197,29 @@ def enrich_batch(articles: pa.Table, options: EnrichOptions) -> EnrichedBatch:
         if model is None:
             continue
         group = list(group)
-        model_id, mentions = find_entities(
-            [texts[i] for i in group], model=model, batch_size=options.ner_batch_size
+        model_id, per_text = find_entities(
+            [texts[i] for i in group], model=model, limits=options.ner_limits
         )
         if model_id not in result.models:
             result.models.append(model_id)
-        for i, article_mentions in zip(group, mentions, strict=True):
+        for i, entities in zip(group, per_text, strict=True):
             ner_model[i] = model_id
             found[i] = [
                 Entity(article_id=ids[i], model=model_id, **dataclasses.asdict(m))
-                for m in article_mentions
+                for m in entities.mentions
             ]
+            if entities.cut_at is not None:
+                result.ner_cut.append(ids[i])
+                log.warning(
+                    "article %s: NER stopped at character %d of %d after %.1f s "
+                    "(NEWSFLOW_NER_TIME_BUDGET %g s); it keeps the %d entities found before",
+                    ids[i],
+                    entities.cut_at,
+                    len(texts[i]),
+                    entities.seconds,
+                    options.ner_limits.time_budget,
+                    len(found[i]),
+                )
     result.articles = _set_column(articles, "ner_model", ner_model)
     result.articles = _set_column(result.articles, "entity_count", [len(f) for f in found])
     result.entities = list(itertools.chain.from_iterable(found))
@@ -197,10 +233,20 @@ def _set_column(table: pa.Table, name: str, values: list) -> pa.Table:
     return table.set_column(index, table.schema.field(name), column)
 
 
-def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    items = iter(items)
-    while batch := list(itertools.islice(items, size)):
-        yield batch
+def raw_size(page: RawPage) -> int:
+    """What a raw page weighs in a batch (``batched(..., weight=raw_size)``): its bytes."""
+    return len(page.body or b"")
+
+
+def article_batches(batches: Iterable[pa.RecordBatch], *, max_chars: int) -> Iterator[pa.Table]:
+    """Each batch of article rows, sliced so that no slice holds more than ``max_chars``
+    characters of text (0: no bound; an article longer than that is a slice alone)."""
+    for rows in batches:
+        lengths = pc.utf8_length(rows.column("text")).to_pylist()
+        for kept in batched(
+            range(len(lengths)), len(lengths), max_weight=max_chars, weight=lengths.__getitem__
+        ):
+            yield pa.Table.from_batches([rows.slice(kept[0], len(kept))])
 
 
 def in_order(

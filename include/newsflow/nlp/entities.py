@@ -26,6 +26,14 @@ article happened to phrase a name:
 - Spans that are no names are dropped: punctuation, URLs, e-mail addresses,
   and for name labels single characters and pure numbers (numeric labels such
   as DATE or CARDINAL keep their digits).
+
+What NER holds at once is bounded whatever the article (:class:`NerLimits`):
+a long text is read in chunks cut at paragraph, line or sentence ends
+(:mod:`newsflow.nlp.bounds`), batches are bounded in tokens as well as in
+chunks, and an article that has had its time budget keeps what was found so
+far, its cut recorded (:attr:`TextEntities.cut_at`). Offsets stay those of the
+whole text, sentences are numbered from its start (a chunk starts a sentence),
+and names resolve across all of it.
 """
 
 from __future__ import annotations
@@ -35,13 +43,17 @@ import dataclasses
 import functools
 import logging
 import re
+import time
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
+
+from newsflow.nlp.bounds import batched, chunk_spans
 
 log = logging.getLogger(__name__)
 
@@ -209,24 +221,131 @@ def resolve_mentions(mentions: list[Mention]) -> list[Mention]:
     return _harmonise_labels(_resolve_names(mentions))
 
 
-def _mentions(doc: spacy.tokens.Doc) -> list[Mention]:
-    sentence_starts = [sent.start for sent in doc.sents]
-    found = []
-    for ent in doc.ents:
-        canonical = canonical_name(ent.text, ent.label_)
-        if is_garbage(canonical, ent.label_):
-            continue
-        sentence = bisect.bisect_right(sentence_starts, ent.start) - 1
-        found.append(
-            Mention(ent.text, ent.label_, canonical, ent.start_char, ent.end_char, sentence)
-        )
-    return resolve_mentions(found)
+@dataclass(frozen=True)
+class NerLimits:
+    """How much NER holds at once and how long it may take (the ``NEWSFLOW_NER_*`` settings).
+
+    Memory follows tokens, not characters, at up to 20 KB a token of a batch:
+    10,000 tokens (50,000 characters of prose) peaked at 300 MB, 40,000
+    characters of punctuation (40,000 tokens) at 950 MB. So chunks are cut by
+    characters, where a cut costs least, and batches bounded by tokens; a
+    chunk holds at most ``chunk_chars`` tokens.
+    """
+
+    #: Chunks per ``nlp.pipe`` batch at most.
+    batch_size: int
+    #: Tokens per ``nlp.pipe`` batch at most (0: no bound); a larger chunk is a batch alone.
+    batch_tokens: int
+    #: Characters spaCy reads of one text at once: longer texts are read in chunks.
+    chunk_chars: int
+    #: Seconds of NER per text (0: no limit). Checked before each batch, so a text
+    #: overruns it by one batch at most.
+    time_budget: float
+
+
+@dataclass(frozen=True)
+class TextEntities:
+    """What NER found in one text."""
+
+    mentions: list[Mention]
+    #: Where the time budget stopped NER: the text from here on was not read (None: all was).
+    cut_at: int | None
+    #: Seconds of NER the text took: its share, by tokens, of each batch it was in
+    #: (tokenising, a small part, is not counted).
+    seconds: float
+
+
+@dataclass
+class _Reading:
+    """One text as NER reads it, chunk by chunk in order."""
+
+    text: str
+    sentences: int = 0
+    seconds: float = 0.0
+    cut_at: int | None = None
+    found: list[Mention] = field(default_factory=list)
+
+    def may_read(self, start: int, budget: float) -> bool:
+        """False once the time budget is spent; ``cut_at`` is the first chunk refused.
+
+        Chunks are drawn a little ahead of their batch, so a later chunk may be
+        refused before an earlier one: the cut is the earliest.
+        """
+        if budget and self.seconds > budget:
+            self.cut_at = start if self.cut_at is None else min(self.cut_at, start)
+            return False
+        return True
+
+    def read(self, doc: Doc, start: int) -> None:
+        """The mentions of the chunk at ``start``, with offsets and sentences of the whole text."""
+        sentence_starts = [sent.start for sent in doc.sents]
+        for ent in doc.ents:
+            canonical = canonical_name(ent.text, ent.label_)
+            if is_garbage(canonical, ent.label_):
+                continue
+            sentence = self.sentences + bisect.bisect_right(sentence_starts, ent.start) - 1
+            self.found.append(
+                Mention(
+                    ent.text,
+                    ent.label_,
+                    canonical,
+                    start + ent.start_char,
+                    start + ent.end_char,
+                    sentence,
+                )
+            )
+        self.sentences += len(sentence_starts)
+
+    def result(self) -> TextEntities:
+        """Names resolved across every chunk read (see the module docstring)."""
+        return TextEntities(resolve_mentions(self.found), self.cut_at, self.seconds)
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """A chunk of a text at ``start``, tokenised (the tokens are what a batch weighs)."""
+
+    reading: _Reading
+    start: int
+    doc: Doc
+
+
+def _chunks(nlp: Language, readings: list[_Reading], limits: NerLimits) -> Iterator[_Chunk]:
+    """Every text's chunks in order, tokenised as they are drawn; none past a spent budget."""
+    for reading in readings:
+        for start, end in chunk_spans(reading.text, limits.chunk_chars):
+            if not reading.may_read(start, limits.time_budget):
+                break
+            yield _Chunk(reading, start, nlp.make_doc(reading.text[start:end]))
+
+
+def _read_batch(nlp: Language, batch: list[_Chunk]) -> None:
+    """Run one batch of chunks; each text is charged its share of the time by tokens."""
+    tokens = sum(len(chunk.doc) for chunk in batch)
+    if not tokens:
+        return
+    started = time.perf_counter()
+    for chunk, doc in zip(batch, nlp.pipe(chunk.doc for chunk in batch), strict=True):
+        chunk.reading.read(doc, chunk.start)
+    seconds_per_token = (time.perf_counter() - started) / tokens
+    for chunk in batch:
+        chunk.reading.seconds += seconds_per_token * len(chunk.doc)
 
 
 def find_entities(
-    texts: Sequence[str], *, model: str, batch_size: int
-) -> tuple[str, list[list[Mention]]]:
-    """Entities of each text, in order, and the id of the model that found them."""
+    texts: Sequence[str], *, model: str, limits: NerLimits
+) -> tuple[str, list[TextEntities]]:
+    """Entities of each text, in order, and the id of the model that found them.
+
+    Texts are read in chunks, in batches bounded by ``limits``; a text over its
+    time budget is read no further and keeps the mentions of its chunks read.
+    """
     nlp = load_model(model)
-    docs = nlp.pipe(texts, batch_size=batch_size)
-    return model_id(nlp), [_mentions(doc) for doc in docs]
+    readings = [_Reading(text) for text in texts]
+    chunks = _chunks(nlp, readings, limits)
+    budget = limits.time_budget
+    for batch in batched(
+        chunks, limits.batch_size, max_weight=limits.batch_tokens, weight=lambda c: len(c.doc)
+    ):
+        _read_batch(nlp, [c for c in batch if c.reading.may_read(c.start, budget)])
+    return model_id(nlp), [reading.result() for reading in readings]

