@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newsflow.acquire.crawler import Crawler
@@ -54,6 +53,7 @@ from newsflow.jobs.batch import (
     EnrichOptions,
     ExtractedBatch,
     ExtractOptions,
+    article_batches,
     batched,
     enrich_batch,
     extract_batch,
@@ -602,14 +602,12 @@ def enrich_partition(extracted: dict, *, settings: Settings | None = None) -> di
     settings = settings or Settings.current()
     staged = StagedPartition(**extracted)
     day = as_date(staged.date)
-    options = EnrichOptions(
-        ner_models=dict(settings.ner_models), ner_batch_size=settings.ner_batch_size
-    )
+    options = EnrichOptions.from_settings(settings)
     staging = _resume(staged)
     extracted_file = pq.ParquetFile(commit.staged_file(staging / EXTRACTED, "articles"))
-    batches = (
-        pa.Table.from_batches([b])
-        for b in extracted_file.iter_batches(batch_size=settings.page_batch_size)
+    batches = article_batches(
+        extracted_file.iter_batches(batch_size=settings.page_batch_size),
+        max_chars=settings.page_batch_chars,
     )
     seconds = Counter({"enrich": 0.0, "write": 0.0})
     with extracted_file, commit.PartitionWriter(staging, ["articles", "entities"]) as writer:
