@@ -64,8 +64,8 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     ),
     "NEWSFLOW_NER_BATCH_TOKENS": (
         "10000",
-        "tokens per nlp.pipe batch at most, as well as NEWSFLOW_NER_BATCH_SIZE texts "
-        "(bounds NER's memory: about 20 KB a token)",
+        "tokens after which an nlp.pipe batch ends, as well as NEWSFLOW_NER_BATCH_SIZE texts "
+        "(bounds NER's memory: up to 20 KB a token)",
     ),
     "NEWSFLOW_NER_TIME_BUDGET": (
         "60",
@@ -78,8 +78,8 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     ),
     "NEWSFLOW_PAGE_BATCH_CHARS": (
         "4000000",
-        "size of a batch at most, as well as NEWSFLOW_PAGE_BATCH_SIZE pages: bytes of raw pages "
-        "when extracting, characters of text when enriching (a larger page is a batch alone)",
+        "size after which a batch ends, as well as NEWSFLOW_PAGE_BATCH_SIZE pages: bytes of raw "
+        "pages when extracting, characters of article text when enriching",
     ),
     "NEWSFLOW_WORKERS": ("1", "processes that extract and enrich a partition's batches"),
     "NEWSFLOW_MAX_PAGE_BYTES": ("10000000", "raw pages larger than this are rejected"),

@@ -239,8 +239,8 @@ def raw_size(page: RawPage) -> int:
 
 
 def article_batches(batches: Iterable[pa.RecordBatch], *, max_chars: int) -> Iterator[pa.Table]:
-    """Each batch of article rows, sliced so that no slice holds more than ``max_chars``
-    characters of text (0: no bound; an article longer than that is a slice alone)."""
+    """Each batch of article rows in slices, a slice ending once its texts reach
+    ``max_chars`` characters (0: no bound), so a slice holds fewer than that plus one article."""
     for rows in batches:
         lengths = pc.utf8_length(rows.column("text")).to_pylist()
         for kept in batched(

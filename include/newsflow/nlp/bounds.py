@@ -14,7 +14,6 @@ articles (``newsflow.jobs.batch``).
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
@@ -71,26 +70,22 @@ def batched(
 ) -> Iterator[list[T]]:
     """Lists of at most ``size`` items, in order, lazily.
 
-    With ``max_weight`` (0: no bound), a list also ends before the item that
-    would take the ``weight`` of its items past ``max_weight`` (characters,
-    bytes, tokens); an item heavier than that is a list alone. Items are drawn
-    only as a list fills, so whatever the consumer does between lists (such as
-    timing them) is done before the next list's items are drawn, bar the one
-    that did not fit.
+    With ``max_weight`` (0: no bound), a list also ends as soon as the
+    ``weight`` of its items (characters, bytes, tokens) reaches
+    ``max_weight``: so it weighs less than ``max_weight`` plus its last item.
+    No item is drawn ahead: an item is drawn only to go into the list being
+    filled, so whatever the consumer did with the lists before (timing them,
+    or stopping and reading the rest of ``items`` itself) is done first.
     """
-    if not max_weight:
-        items = iter(items)
-        while batch := list(itertools.islice(items, size)):
-            yield batch
-        return
-    batch: list[T] = []
-    total = 0
-    for item in items:
-        n = weight(item)
-        if batch and (len(batch) >= size or total + n > max_weight):
-            yield batch
-            batch, total = [], 0
-        batch.append(item)
-        total += n
-    if batch:
+    items = iter(items)
+    while True:
+        batch: list[T] = []
+        total = 0
+        for item in items:
+            batch.append(item)
+            total += weight(item) if max_weight else 0
+            if len(batch) >= size or (max_weight and total >= max_weight):
+                break
+        if not batch:
+            return
         yield batch

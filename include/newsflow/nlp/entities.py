@@ -234,12 +234,13 @@ class NerLimits:
 
     #: Chunks per ``nlp.pipe`` batch at most.
     batch_size: int
-    #: Tokens per ``nlp.pipe`` batch at most (0: no bound); a larger chunk is a batch alone.
+    #: Tokens after which a ``nlp.pipe`` batch ends (0: no bound): a batch holds fewer
+    #: than this plus one chunk.
     batch_tokens: int
     #: Characters spaCy reads of one text at once: longer texts are read in chunks.
     chunk_chars: int
-    #: Seconds of NER per text (0: no limit). Checked before each batch, so a text
-    #: overruns it by one batch at most.
+    #: Seconds of NER per text (0: no limit). Checked before each chunk is batched,
+    #: so a text overruns it by one batch at most.
     time_budget: float
 
 
@@ -266,13 +267,9 @@ class _Reading:
     found: list[Mention] = field(default_factory=list)
 
     def may_read(self, start: int, budget: float) -> bool:
-        """False once the time budget is spent; ``cut_at`` is the first chunk refused.
-
-        Chunks are drawn a little ahead of their batch, so a later chunk may be
-        refused before an earlier one: the cut is the earliest.
-        """
+        """False once the time budget is spent, ``cut_at`` then the first chunk refused."""
         if budget and self.seconds > budget:
-            self.cut_at = start if self.cut_at is None else min(self.cut_at, start)
+            self.cut_at = start
             return False
         return True
 
@@ -311,7 +308,11 @@ class _Chunk:
 
 
 def _chunks(nlp: Language, readings: list[_Reading], limits: NerLimits) -> Iterator[_Chunk]:
-    """Every text's chunks in order, tokenised as they are drawn; none past a spent budget."""
+    """Every text's chunks in order, tokenised as they are drawn; none past a spent budget.
+
+    A chunk is drawn only as its batch fills (:func:`batched`), after the
+    batches before have run and been timed.
+    """
     for reading in readings:
         for start, end in chunk_spans(reading.text, limits.chunk_chars):
             if not reading.may_read(start, limits.time_budget):
@@ -343,9 +344,8 @@ def find_entities(
     nlp = load_model(model)
     readings = [_Reading(text) for text in texts]
     chunks = _chunks(nlp, readings, limits)
-    budget = limits.time_budget
     for batch in batched(
         chunks, limits.batch_size, max_weight=limits.batch_tokens, weight=lambda c: len(c.doc)
     ):
-        _read_batch(nlp, [c for c in batch if c.reading.may_read(c.start, budget)])
+        _read_batch(nlp, batch)
     return model_id(nlp), [reading.result() for reading in readings]

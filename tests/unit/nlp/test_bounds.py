@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from newsflow.nlp.bounds import batched, chunk_spans
@@ -73,18 +71,22 @@ def test_batches_by_count():
     assert list(batched([], 3)) == []
 
 
-def test_batches_by_count_and_weight_a_heavy_item_alone():
+def test_batches_by_count_and_weight_end_once_the_weight_is_reached():
     words = ["aaaa", "bb", "cccccccccc", "d", "ee", "ff", "g"]
     assert list(batched(words, 3, max_weight=6)) == [
         ["aaaa", "bb"],
-        ["cccccccccc"],
+        ["cccccccccc"],  # heavier than the bound: a batch alone
         ["d", "ee", "ff"],
         ["g"],
     ]
     sizes = {"a": 5, "b": 5, "c": 1}
-    assert list(batched("abc", 10, max_weight=9, weight=sizes.__getitem__)) == [["a"], ["b", "c"]]
+    assert list(batched("abc", 10, max_weight=9, weight=sizes.__getitem__)) == [["a", "b"], ["c"]]
 
 
-def test_batches_are_drawn_lazily():
-    first = next(batched(itertools.count(), 4, max_weight=10, weight=lambda n: 3))
-    assert first == [0, 1, 2]
+def test_no_item_is_drawn_ahead_of_its_batch():
+    items = iter(range(100))
+    first = next(batched(items, 4, max_weight=10, weight=lambda n: 3))
+    assert first == [0, 1, 2, 3]
+    assert next(items) == 4  # the rest is still the caller's
+    assert next(batched(items, 2)) == [5, 6]
+    assert next(items) == 7
