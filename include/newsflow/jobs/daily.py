@@ -58,6 +58,7 @@ from newsflow.jobs.batch import (
     enrich_batch,
     extract_batch,
     in_order,
+    raw_size,
 )
 from newsflow.jobs.runs import as_date, log_stage, manual_run_id
 from newsflow.jobs.sources import registered_source, source_for_run
@@ -416,16 +417,19 @@ def _unpublished_first(
 
 
 def _batches_until(
-    pages: Iterator[RawPage], size: int, deadline: float | None
+    pages: Iterator[RawPage], size: int, max_bytes: int, deadline: float | None
 ) -> Iterator[list[RawPage]]:
-    """Batches of ``size`` pages, none but the first begun after ``deadline`` (monotonic).
+    """Batches of ``size`` pages or ``max_bytes`` bytes, none but the first begun after
+    ``deadline`` (monotonic).
 
     The first always is, so that every run gets further, whatever the budget.
+    No page is drawn for a batch not begun: the rest of ``pages`` is deferred.
     """
+    batches = batched(pages, size, max_weight=max_bytes, weight=raw_size)
     first = True
     while first or deadline is None or time.monotonic() < deadline:
-        batch = list(itertools.islice(pages, size))
-        if not batch:
+        batch = next(batches, None)
+        if batch is None:
             return
         first = False
         yield batch
@@ -548,7 +552,12 @@ def extract_partition(fetched: dict, *, settings: Settings | None = None) -> dic
         published = _published_pages(con, source.id, day, page_id)
     pages = _unpublished_first(lambda: _raw_pages(settings, source, day), published, page_id)
     budget = settings.partition_time_budget
-    batches = _batches_until(pages, settings.page_batch_size, started + budget if budget else None)
+    batches = _batches_until(
+        pages,
+        settings.page_batch_size,
+        settings.page_batch_chars,
+        started + budget if budget else None,
+    )
     staging_dir = Path(staged.staging_dir)
     deferred = carried = 0
     with (
