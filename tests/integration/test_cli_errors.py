@@ -224,16 +224,17 @@ def test_extract_rejects_a_file_over_the_page_cap_without_reading_it(tmp_path):
     at_cap = tmp_path / "at-cap.html"
     at_cap.write_text(article_html(title="Bridge", paragraphs=STORY))
     cap = at_cap.stat().st_size
-    out = tmp_path / "out.jsonl"
-    with out.open("w") as stdout:
+    out, err = tmp_path / "out.jsonl", tmp_path / "err.log"
+    with out.open("w") as stdout, err.open("w") as stderr:
         child = subprocess.Popen(
             [str(NEWSFLOW), "extract", str(huge), str(at_cap)],
             stdout=stdout,
-            stderr=subprocess.DEVNULL,
+            stderr=stderr,
             env=clean_env(NEWSFLOW_MAX_PAGE_BYTES=str(cap), NEWSFLOW_PAGE_TIME_BUDGET="0"),
         )
         _, status, usage = os.wait4(child.pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 1  # ran; one input was no article
+    said = err.read_text()[-2000:]
+    assert os.waitstatus_to_exitcode(status) == 1, said  # ran; one input was no article
     rejected, read = (json.loads(line) for line in out.read_text().splitlines())
     assert rejected == {
         "path": str(huge),
@@ -242,8 +243,9 @@ def test_extract_rejects_a_file_over_the_page_cap_without_reading_it(tmp_path):
         "reason": "too_large",
         "error": f"fetch/too_large: larger than {cap} bytes",
     }
-    assert read["title"] == "Bridge" and STORY[0] in read["text"]
-    assert usage.ru_maxrss < 400 * 1024, f"peak RSS {usage.ru_maxrss // 1024} MB"
+    assert read.get("title") == "Bridge" and STORY[0] in (read.get("text") or ""), (read, said)
+    # reading the 1 GiB file would take over 1 GiB; the imports alone take a few hundred MB
+    assert usage.ru_maxrss < 800 * 1024, f"peak RSS {usage.ru_maxrss // 1024} MB"
 
 
 @pytest.mark.parametrize("text", ["2026-11-16garbage", "2026-11-16T00:00", "20261116",
