@@ -20,6 +20,7 @@ from newsflow.jobs.daily import run_partition
 from newsflow.text.extract import MAX_MARKUP
 from newsflow.warehouse import layout, queries
 from support.pages import STORY, article_html
+from support.processes import run_with_peak_rss
 from support.webserver import NewsServer, Reply
 
 DAY = "2026-11-16"
@@ -48,22 +49,12 @@ def test_a_million_cell_page_costs_a_run_little_time_and_memory(make_archive, wa
     output = tmp_path / "run.log"
     command = [sys.executable, "-m", "newsflow.cli", "run", "--source", "gazette", "--date", DAY]
     started = time.perf_counter()
-    peak = tmp_path / "peak"
-    # Run from a small Python, not forked from pytest: Linux keeps a forked child's
-    # peak RSS (its parent's, at the fork) across exec, so pytest's size would count.
-    spawn = (
-        "import resource, subprocess, sys; code = subprocess.run(sys.argv[2:]).returncode; "
-        "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN)"
-        ".ru_maxrss)); sys.exit(code)"
-    )
     with output.open("wb") as log:
-        returncode = subprocess.run(
-            [sys.executable, "-c", spawn, str(peak), *command], stdout=log, stderr=subprocess.STDOUT
-        ).returncode
+        returncode, peak_kb = run_with_peak_rss(command, stdout=log, stderr=subprocess.STDOUT)
     wall = time.perf_counter() - started
     assert returncode == 0, output.read_text()[-3000:]
 
-    peak_mb = int(peak.read_text()) / 1024  # KiB on Linux
+    peak_mb = peak_kb / 1024  # KiB on Linux
     [(reason, detail)] = rows("SELECT reason, detail FROM rejects")
     [(articles, extract_seconds)] = rows("SELECT articles, seconds_extract FROM runs")
     print(

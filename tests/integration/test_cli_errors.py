@@ -22,6 +22,7 @@ import pytest
 from newsflow.jobs.runs import as_date
 from support.pages import STORY, article_html
 from support.paths import ROOT
+from support.processes import run_with_peak_rss
 
 DAY = "2026-11-16"
 NEWSFLOW = Path(sys.executable).with_name("newsflow")
@@ -215,14 +216,6 @@ def test_debug_shows_the_traceback_instead(tmp_path, lake_root):
     assert PREFIX not in done.stderr
 
 
-#: Run argv[2:], write its peak RSS (KB) to argv[1], exit with its status.
-SPAWN = (
-    "import resource, subprocess, sys; code = subprocess.run(sys.argv[2:]).returncode; "
-    "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); "
-    "sys.exit(code)"
-)
-
-
 def test_extract_rejects_a_file_over_the_page_cap_without_reading_it(tmp_path):
     """A 1 GiB file (sparse) is a ``fetch/too_large`` line, read no further than the cap;
     a file at the cap is read. Memory is the command's own peak (see ``SPAWN``)."""
@@ -232,18 +225,14 @@ def test_extract_rejects_a_file_over_the_page_cap_without_reading_it(tmp_path):
     at_cap = tmp_path / "at-cap.html"
     at_cap.write_text(article_html(title="Bridge", paragraphs=STORY))
     cap = at_cap.stat().st_size
-    out, err, peak = tmp_path / "out.jsonl", tmp_path / "err.log", tmp_path / "peak"
-    inputs = (huge, at_cap)
+    out, err = tmp_path / "out.jsonl", tmp_path / "err.log"
     with out.open("w") as stdout, err.open("w") as stderr:
-        # Started from a small Python, not from pytest: Linux keeps a forked child's
-        # peak RSS (its parent's, at the fork) across exec, so a big parent would count.
-        child = subprocess.Popen(
-            [sys.executable, "-c", SPAWN, str(peak), str(NEWSFLOW), "extract", *map(str, inputs)],
+        status, peak_kb = run_with_peak_rss(
+            [str(NEWSFLOW), "extract", str(huge), str(at_cap)],
             stdout=stdout,
             stderr=stderr,
             env=clean_env(NEWSFLOW_MAX_PAGE_BYTES=str(cap), NEWSFLOW_PAGE_TIME_BUDGET="0"),
         )
-        status = child.wait()
     said = err.read_text()[-2000:]
     assert status == 1, said  # ran; one input was no article
     rejected, read = (json.loads(line) for line in out.read_text().splitlines())
@@ -255,7 +244,6 @@ def test_extract_rejects_a_file_over_the_page_cap_without_reading_it(tmp_path):
         "error": f"fetch/too_large: larger than {cap} bytes",
     }
     assert read.get("title") == "Bridge" and STORY[0] in (read.get("text") or ""), (read, said)
-    peak_kb = int(peak.read_text())
     assert peak_kb < 400 * 1024, f"peak RSS {peak_kb // 1024} MB"
 
 
