@@ -30,7 +30,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
@@ -177,28 +177,47 @@ class FolderArchive:
         self.skipped[why] = self.skipped.get(why, 0) + 1
 
 
-class JsonlArchive:
-    """A JSON-lines dump; ``ref`` is the byte offset of the line."""
+#: The longest JSON line read: a page at the payload cap, with room for its
+#: escaping (quotes, newlines and non-ASCII as ``\uXXXX`` grow it) and fields.
+MAX_JSONL_LINE_BYTES = 2 * MAX_PAYLOAD_BYTES
+_SKIP_CHUNK = 1024 * 1024
 
-    def __init__(self, path: Path) -> None:
+
+class JsonlArchive:
+    """A JSON-lines dump; ``ref`` is the byte offset of the line.
+
+    A line is read only up to :data:`MAX_JSONL_LINE_BYTES`: a dump with one
+    endless line (a broken export, a file that is not JSON lines at all) must
+    not take the process's memory. A longer line is skipped in chunks and comes
+    out as a record with ``detail`` set, so the import counts it as a reject.
+    """
+
+    def __init__(self, path: Path, *, max_line_bytes: int = MAX_JSONL_LINE_BYTES) -> None:
         self.path = path
         self.skipped: dict[str, int] = {}
+        self.max_line_bytes = max_line_bytes
 
     def records(self) -> Iterator[ArchiveRecord]:
         with self.path.open("rb") as handle:
             offset = 0
-            for line in handle:
-                if line.strip():
-                    yield self._parse(str(offset), line)
-                offset += len(line)
+            while True:
+                line, length = _read_line(handle, self.max_line_bytes)
+                if not length:
+                    return
+                if line is None or line.strip():
+                    yield self._parse(str(offset), line, length)
+                offset += length
 
     def record_at(self, ref: str) -> ArchiveRecord:
         with self.path.open("rb") as handle:
             handle.seek(int(ref))
-            return self._parse(ref, handle.readline())
+            line, length = _read_line(handle, self.max_line_bytes)
+            return self._parse(ref, line, length)
 
-    @staticmethod
-    def _parse(ref: str, line: bytes) -> ArchiveRecord:
+    def _parse(self, ref: str, line: bytes | None, length: int) -> ArchiveRecord:
+        if line is None:
+            detail = f"a line of {length} bytes (> {self.max_line_bytes})"
+            return ArchiveRecord(ref, None, None, None, "jsonl", detail=detail)
         try:
             item = json.loads(line)
             if not isinstance(item, dict):
@@ -210,6 +229,21 @@ class JsonlArchive:
         detail = None if body is not None else "no 'html' or 'text' field"
         date = _date(item.get("date"))
         return ArchiveRecord(ref, item.get("url"), body, date, "jsonl", detail=detail)
+
+
+def _read_line(handle: BinaryIO, limit: int) -> tuple[bytes | None, int]:
+    """The next line and its length in bytes; ``None`` for a line over ``limit``,
+    which is read past in chunks (its length still counted, so offsets hold)."""
+    line = handle.readline(limit + 1)
+    if len(line) <= limit or line.endswith(b"\n"):
+        return line, len(line)
+    length = len(line)
+    while not line.endswith(b"\n"):
+        line = handle.readline(_SKIP_CHUNK)
+        if not line:
+            break
+        length += len(line)
+    return None, length
 
 
 def open_archive(path: Path) -> Archive:

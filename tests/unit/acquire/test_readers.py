@@ -102,3 +102,19 @@ def test_folder_imports_read_no_page_past_the_cap(tmp_path, monkeypatch):
 
     assert big.body is None and big.detail == "too_large: larger than 100 bytes"
     assert ok.body == b"x" * 100 and ok.detail is None
+
+
+def test_a_jsonl_line_over_the_cap_is_a_reject_and_later_lines_keep_their_offsets(tmp_path):
+    dump = tmp_path / "dump.jsonl"
+    good = b'{"url": "https://example.org/a", "text": "story"}\n'
+    endless = b'{"text": "' + b"x" * 5000 + b'"}\n'
+    dump.write_bytes(good + endless + b"\n" + good)
+    archive = readers.JsonlArchive(dump, max_line_bytes=1000)
+
+    first, too_long, last = archive.records()
+
+    assert first.body == last.body == b"story"
+    assert too_long.body is None and too_long.detail == f"a line of {len(endless)} bytes (> 1000)"
+    assert last.ref == str(len(good) + len(endless) + 1)
+    assert archive.record_at(last.ref).body == b"story"
+    assert archive.record_at(too_long.ref).detail == too_long.detail
