@@ -195,6 +195,7 @@ REVIEWED = {
     (QUERIES, "check_read_only", "kind.name"),  # an error message, not SQL
     (QUERIES, "check_read_only", "statement.query.strip()[:60]"),  # ditto
     (QUERIES, "table_counts", "table"),  # callers pass table names (constants)
+    (QUERIES, "published_rows", "table"),  # checked against the two names
     (SCHEMA, "create_table_sql", "table"),
     # a table and column of SCHEMAS, with its type from _DUCKDB_TYPES
     (SCHEMA, "add_column_sql", "table"),

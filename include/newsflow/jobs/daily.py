@@ -360,17 +360,6 @@ def _raw_pages(settings: Settings, source: Source, day: dt.date) -> Iterator[Raw
     return itertools.chain.from_iterable(reader.pages(day) for reader in readers)
 
 
-#: What every published page of a partition was called when it was published.
-_PUBLISHED_PAGES = """
-SELECT raw_ref, url FROM articles WHERE source = $source AND date = $date
-UNION ALL SELECT raw_ref, url FROM rejects WHERE source = $source AND date = $date
-"""
-#: The published rows of some of a partition's pages, by their ``raw_ref`` then.
-_PUBLISHED_ROWS = """
-SELECT * EXCLUDE (source, date) FROM {table}
-WHERE source = $source AND date = $date AND raw_ref IN (SELECT unnest($refs))
-"""
-
 PageId = tuple[str, str]
 
 
@@ -391,9 +380,8 @@ def _published_pages(
     con: duckdb.DuckDBPyConnection, source: str, day: dt.date, page_id: Callable[..., PageId]
 ) -> dict[PageId, str]:
     """The partition's published pages: each one's raw_ref at the time, by its id."""
-    rows = con.execute(_PUBLISHED_PAGES, {"source": source, "date": day}).fetchall()
     published: dict[PageId, str] = {}
-    for raw_ref, url in rows:
+    for raw_ref, url in queries.published_pages(con, source, day):
         published.setdefault(page_id(raw_ref, url), raw_ref)
     return published
 
@@ -446,13 +434,11 @@ def _carried_over(
     ``left`` maps each such page's raw_ref when it was published to its
     raw_ref now. A batch per ``page_batch_size`` pages, so memory holds one.
     """
-    params = {"source": source, "date": day}
     with commit.writer(settings.lake()) as con:
         for refs in batched(list(left), settings.page_batch_size):
             found: dict[str, Article | Reject] = {}
             for table, record in (("articles", Article), ("rejects", Reject)):
-                cursor = con.execute(_PUBLISHED_ROWS.format(table=table), {**params, "refs": refs})
-                for row in cursor.to_arrow_table().to_pylist():
+                for row in queries.published_rows(con, table, source, day, refs):
                     found.setdefault(row["raw_ref"], record(**row))
             rows = [dataclasses.replace(r, raw_ref=left[ref]) for ref, r in found.items()]
             yield ExtractedBatch(

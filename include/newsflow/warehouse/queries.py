@@ -138,3 +138,33 @@ def ingested_urls(con: duckdb.DuckDBPyConnection, source: str) -> set[str]:
 def table_counts(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> dict[str, int]:
     """Rows per table in the current snapshot."""
     return {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in tables}
+
+
+def published_pages(
+    con: duckdb.DuckDBPyConnection, source: str, date: dt.date
+) -> list[tuple[str, str | None]]:
+    """``(raw_ref, url)`` of every published page of a partition, articles and rejects."""
+    return con.execute(
+        "SELECT raw_ref, url FROM articles WHERE source = $source AND date = $date "
+        "UNION ALL SELECT raw_ref, url FROM rejects WHERE source = $source AND date = $date",
+        {"source": source, "date": date},
+    ).fetchall()
+
+
+def published_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    source: str,
+    date: dt.date,
+    raw_refs: list[str],
+) -> list[dict]:
+    """The published rows of ``table`` (``articles`` or ``rejects``) for some of a
+    partition's pages, by their ``raw_ref`` when published; partition keys left out."""
+    if table not in ("articles", "rejects"):
+        raise ValueError(f"no published rows in {table!r}")
+    cursor = con.execute(
+        f"SELECT * EXCLUDE (source, date) FROM {table} "
+        "WHERE source = $source AND date = $date AND raw_ref IN (SELECT unnest($refs))",
+        {"source": source, "date": date, "refs": raw_refs},
+    )
+    return cursor.to_arrow_table().to_pylist()
