@@ -207,6 +207,16 @@ def test_an_archive_source_without_its_folder_publishes_nothing(tmp_path, lake_r
     assert done.stdout.split() == ["n", "0"]
 
 
+def test_archive_dates_name_a_source_whose_folder_is_missing(tmp_path, lake_root):
+    """``sources --dates`` (``make run``'s days) lists the other sources' dates and
+    says which folder is missing, rather than leaving the source out unsaid."""
+    _, env = prepare(CASES["archive-folder-missing"], tmp_path, lake_root)
+    done = newsflow("sources", "--dates", env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [DAY]
+    assert "source ghost: archive folder" in done.stderr and "does not exist" in done.stderr
+
+
 def test_debug_shows_the_traceback_instead(tmp_path, lake_root):
     args, env = prepare(CASES["unknown-source"], tmp_path, lake_root)
     done = newsflow("--debug", *args, env=env)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -12,6 +13,8 @@ from newsflow.acquire.pages import FolderPages
 from newsflow.acquire.registry import Source, load_sources
 from newsflow.config import Settings
 from newsflow.records import SourceConfigError
+
+log = logging.getLogger(__name__)
 
 
 class UnknownSource(SourceConfigError, KeyError):
@@ -81,6 +84,12 @@ def archive_dates(*, settings: Settings | None = None) -> list[str]:
     settings = settings or Settings.current()
     dates: set[dt.date] = set()
     for source in registry(settings).values():
-        if source.kind == "archive":
-            dates.update(FolderPages(source, max_page_bytes=settings.max_page_bytes).dates())
+        if source.kind != "archive":
+            continue
+        try:
+            source_for_run(settings, source.id)
+        except SourceConfigError as e:
+            log.warning("no dates of %s: %s", source.id, e)  # its runs fail with this, too
+            continue
+        dates.update(FolderPages(source, max_page_bytes=settings.max_page_bytes).dates())
     return [d.isoformat() for d in sorted(dates)]
