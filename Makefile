@@ -58,10 +58,14 @@ test: $(INSTALLED)
 	bash tools/install-test-tools.sh
 	$(BIN)/python -m pytest -q
 
-# Extraction quality against ../shared/corpora (AEB: HTML and text renderings),
-# then metadata accuracy on freshly generated pages whose truth is known.
+# Extraction quality against ../shared/corpora (AEB and wcxb-dev's articles: HTML
+# and text renderings, lynx and w3m among them), article-or-not and metadata on
+# wcxb-dev, then metadata on freshly generated pages whose truth is known.
 eval: $(INSTALLED)
-	$(BIN)/python tools/eval_extraction.py
+	bash tools/install-eval-tools.sh
+	$(BIN)/python tools/eval_extraction.py --corpus aeb
+	$(BIN)/python tools/eval_extraction.py --corpus wcxb-dev
+	$(BIN)/python tools/eval_pages.py
 	$(BIN)/python tools/eval_metadata.py
 
 # Speed and memory against the floor the model sets (about half an hour).

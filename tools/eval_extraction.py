@@ -1,7 +1,9 @@
-"""Measure extraction quality on the shared AEB corpus: newsflow against plain trafilatura.
+"""Measure extraction quality on a shared corpus: newsflow against plain trafilatura.
 
-Runs the project's extractor and plain trafilatura side by side on the article
-extraction benchmark pages (``<corpora>/aeb``) in three modes and scores every
+Runs the project's extractor and plain trafilatura side by side on the pages of
+one corpus (``--corpus``: ``aeb``, the article extraction benchmark the rules were
+written against, or ``wcxb-dev``, 1,312 pages of about 1,150 other sites of which
+only the ``page_type: article`` ones are scored here) in several modes and scores every
 system with the benchmark's own metric (``score_extraction.py``: 4-gram shingle
 precision/recall averaged per page, F1 from the means):
 
@@ -35,11 +37,12 @@ exits 0, so ``make eval`` is harmless on machines without the shared corpus.
 
 Usage (from the repository root, with the project's virtualenv)::
 
-    python tools/eval_extraction.py [--corpora DIR] [--tools DIR] [--limit N]
+    python tools/eval_extraction.py [--corpus NAME] [--corpora DIR] [--tools DIR] [--limit N]
                                     [--jobs N] [--worst N] [--json OUT]
                                     [--pred-dir DIR] [-v]
 
-  --corpora DIR   shared corpora folder holding ``aeb/`` (default
+  --corpus NAME   ``aeb`` (default) or ``wcxb-dev``
+  --corpora DIR   shared corpora folder holding the corpus (default
                   ``<repo>/../shared/corpora``)
   --tools DIR     folder with ``html_to_text_dump.py`` and ``score_extraction.py``
                   (default ``<corpora>/../tools``)
@@ -234,7 +237,10 @@ def evaluate(args: argparse.Namespace, aeb: Path, tools_dir: Path) -> dict[str, 
     truth_all: dict[str, dict[str, str]] = json.loads(
         (aeb / "ground-truth.json").read_text(encoding="utf-8")
     )
-    pids = sorted(truth_all)
+    # Only articles have an article body to score; wcxb-dev marks the other kinds.
+    pids = sorted(
+        pid for pid, gt in truth_all.items() if gt.get("page_type", "article") == "article"
+    )
     if args.limit is not None:
         pids = pids[: args.limit]
     tasks = []
@@ -307,7 +313,7 @@ def evaluate(args: argparse.Namespace, aeb: Path, tools_dir: Path) -> dict[str, 
 def print_report(report: dict[str, Any]) -> None:
     """The results table and the worst pages, on stdout."""
     print(
-        f"AEB extraction benchmark: {report['pages']} pages ({report['corpus']}); "
+        f"{Path(report['corpus']).name}: {report['pages']} article pages ({report['corpus']}); "
         f"trafilatura {report['trafilatura']}; {report['extractor_version']}"
     )
     print()
@@ -340,6 +346,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(
         description=__doc__.split("\n\n", 1)[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ap.add_argument(
+        "--corpus",
+        choices=("aeb", "wcxb-dev"),
+        default="aeb",
+        help="which corpus of the corpora folder (default aeb)",
     )
     ap.add_argument(
         "--corpora",
@@ -390,10 +402,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     corpora = args.corpora or DEFAULT_CORPORA
     shown = str(args.corpora) if args.corpora else "../shared/corpora"
-    aeb = corpora / "aeb"
+    aeb = corpora / args.corpus
     if not (aeb / "ground-truth.json").is_file():
-        where = shown if not corpora.is_dir() else f"{shown}/aeb"
-        print(f"{where} not found: make eval measures against the shared AEB corpus; nothing to do")
+        where = shown if not corpora.is_dir() else f"{shown}/{args.corpus}"
+        print(f"{where} not found: make eval measures against the shared corpora; nothing to do")
         return 0
     tools_dir = args.tools or corpora.parent / "tools"
     missing = [
