@@ -34,7 +34,7 @@ from newsflow.text.lexicon import (
     SHARE_PARAGRAPH,
     TEASER_PARAGRAPH,
 )
-from newsflow.text.metadata import identify_language, published_date
+from newsflow.text.metadata import headline, identify_language, published_date
 from newsflow.text.plaintext import CleanedText, clean_text_page
 from newsflow.text.words import count_tokens, count_words
 
@@ -286,7 +286,7 @@ def extract_html(html: str) -> Extracted:
     published, date_source = published_date(html, url=document.url, fallback=document.date)
     return Extracted(
         text=text,
-        title=document.title,
+        title=headline(document.title, site_name=document.sitename, url=document.url),
         author=document.author,
         published=published,
         date_source=date_source,

@@ -208,3 +208,66 @@ def identify_language(text: str) -> str | None:
         return None
     language, probability = _identifier().classify(text[:LANGUAGE_SAMPLE_CHARS])
     return language if probability >= MIN_LANGUAGE_PROBABILITY else None
+
+
+#: What sites put between a headline and their own name ("Story - The Post").
+_TITLE_SEPARATOR = re.compile(r"(\s+(?:[|\-\u2013\u2014\u00b7\u2022\u00bb/~]|::)\s+|\s*:\s+)")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+#: Host name parts that name no site.
+_HOST_NOISE = frozenset({"www", "m", "amp", "news", "blog", "blogs", "com", "org", "net", "co"})
+#: A site's name is a few words; a longer part is the headline's own.
+_MAX_SITE_NAME_WORDS = 6
+
+
+def headline(title: str | None, *, site_name: str | None, url: str | None) -> str | None:
+    """The title without the site's name: "Why rents rose - The Example Post" -> "Why rents rose".
+
+    Templates append (or prepend) the site's name to every page's ``<title>``,
+    and trafilatura keeps it when the page has no ``og:title``. A part is the
+    site's name when it is short and reads as the declared ``og:site_name`` or
+    the host's name ("The Example Post" on ``example-post.com``); the title is
+    left whole when no part does, or when that would leave nothing.
+    """
+    if not title:
+        return title
+    pieces = _TITLE_SEPARATOR.split(title.strip())
+    if len(pieces) < 3:
+        return title
+    names = _site_names(site_name, url)
+    if not names:
+        return title
+    while len(pieces) >= 3 and _names_site(pieces[-1], names):
+        pieces = pieces[:-2]
+    while len(pieces) >= 3 and _names_site(pieces[0], names):
+        pieces = pieces[2:]
+    return "".join(pieces).strip() or title
+
+
+def _compact(text: str) -> str:
+    return _NOT_ALNUM.sub("", text.casefold())
+
+
+def _site_names(site_name: str | None, url: str | None) -> set[str]:
+    """The site's names, compacted: the declared one and the host's distinctive part."""
+    names = {_compact(site_name)} if site_name else set()
+    host = (url or "").split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].casefold()
+    labels = [label for label in host.split(".")[:-1] if label not in _HOST_NOISE]
+    if labels:
+        names.add(_compact(labels[-1]))
+    return {name for name in names if len(name) >= 3}
+
+
+def _names_site(part: str, names: set[str]) -> bool:
+    """Whether ``part`` of a title is the site's name (or the name with a little more:
+    "The Example Post" for ``examplepost``, "ExamplePost.com")."""
+    if len(part.split()) > _MAX_SITE_NAME_WORDS:
+        return False
+    compact = _compact(part.removeprefix("The ").removeprefix("the "))
+    if not compact:
+        return False
+    return any(
+        compact == name
+        or (name in compact and len(compact) <= len(name) + 6)
+        or (compact in name and len(compact) >= 0.6 * len(name))
+        for name in names
+    )
