@@ -25,6 +25,7 @@ import charset_normalizer
 import trafilatura
 
 from newsflow.records import Stage
+from newsflow.text.characters import visible_nfc
 from newsflow.text.lexicon import (
     BIOGRAPHY_PARAGRAPH,
     BYLINE_PARAGRAPH,
@@ -210,9 +211,14 @@ def _mostly_utf8(body: bytes) -> str | None:
 
 
 def _looks_binary(body: bytes) -> bool:
+    """Whether the first 4 KB are more than 5% control bytes (NUL included).
+
+    A stray NUL or two in a text page is debris that :func:`visible_nfc`
+    drops; UTF-16 without a byte-order mark (half its bytes NUL) stays out.
+    """
     head = body[:4096]
     control = sum(1 for b in head if b < 9 or 13 < b < 32)
-    return b"\x00" in head or control > len(head) * 0.05
+    return control > len(head) * 0.05
 
 
 def sniff_format(text: str) -> Literal["html", "text"]:
@@ -272,6 +278,7 @@ def extract_html(html: str) -> Extracted:
     Precision mode scores best overall, but on some layouts it keeps only a
     stub; then the default mode's text is used, if that one is an article.
     """
+    html = visible_nfc(html)
     document = _trafilatura(html, favor_precision=True)
     if _word_count(document) < MIN_ARTICLE_WORDS:
         fallback = _trafilatura(html, favor_precision=False)
@@ -297,6 +304,7 @@ def extract_html(html: str) -> Extracted:
 
 
 def _clean_text(raw: str) -> CleanedText:
+    raw = visible_nfc(raw)
     longest = max((len(line) for line in raw.splitlines()), default=0)
     if longest > MAX_ARTICLE_CHARS:
         raise PageRejected(

@@ -366,3 +366,50 @@ def test_a_page_as_busy_as_the_busiest_real_one_is_still_an_article():
     assert 21_646 < body.count("<") < MAX_MARKUP
     extracted = extract_page(body.encode(), budget=20)
     assert "Elena Marchetti" in extracted.text
+
+
+# Invisible and decomposed characters a CMS leaves in words: the decomposed
+# "Marchetti" accent is "e" + U+0301; U+200B, U+2060, U+FEFF, U+00AD and a
+# Latin-side U+200D hide inside words.
+HIDDEN = {
+    "Mayor Elena": "Mayor E\u0301lena",
+    "Marchetti": "Mar\u200bchet\u00adti",
+    "harbour bridge": "har\u2060bour bri\ufeffdge",
+    "Lisbon": "Lis\u200dbon",
+}
+
+
+def _with_hidden_characters(text: str) -> str:
+    for plain, hidden in HIDDEN.items():
+        text = text.replace(plain, hidden)
+    return text
+
+
+def test_both_cleaners_store_nfc_text_without_invisible_characters():
+    story = [_with_hidden_characters(p) for p in STORY]
+    title = _with_hidden_characters("Lisbon to rebuild harbour bridge")
+    html = article_html(title=title, paragraphs=story, author="Ana\u200b Costa\u00ad")
+    page = "\n\n".join([title, "By Ana\u200b Costa", *story])
+    for extracted in (extract_page(html.encode()), extract_page(page.encode(), mode="text")):
+        assert "Mayor \u00c9lena Marchetti" in extracted.text, extracted.input_format
+        assert "harbour bridge" in extracted.text and "Lisbon" in extracted.text
+        assert extracted.title == "Lisbon to rebuild harbour bridge", extracted.input_format
+        assert extracted.author == "Ana Costa", extracted.input_format
+        for field in (extracted.text, extracted.title, extracted.author):
+            assert not set(field) & set("\u200b\u200d\u2060\ufeff\u00ad\u0301")
+
+
+def test_joiners_that_are_spelling_stay():
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # "I want": ZWNJ is spelling
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one emoji, joined by ZWJ
+    last = f"{STORY[-1]} A banner on the bridge read {persian} {family}."
+    page = "\n\n".join(["Harbour bridge to be rebuilt", *STORY[:-1], last])
+    assert f"{persian} {family}" in extract_page(page.encode(), mode="text").text
+
+
+def test_a_nul_byte_in_a_text_page_is_debris_not_a_sign_of_a_binary_file():
+    page = "\n\n".join(["Harbour bridge to be rebuilt", *STORY]).encode()
+    broken = page[:200] + b"\x00" + page[200:]
+    extracted = extract_page(broken)
+    assert "\x00" not in extracted.text
+    assert extracted.text == extract_page(page).text

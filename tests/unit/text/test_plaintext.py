@@ -8,7 +8,9 @@ teasers, author blurbs, comment forms) without copying any real page.
 from __future__ import annotations
 
 import datetime as dt
+import random
 import textwrap
+import time
 
 import pytest
 
@@ -519,3 +521,47 @@ def test_published_source(lines: list[str], expected: dt.date | None, source: st
     result = clean_text_page("\n".join(lines))
     assert result.published == expected
     assert result.published_source == source
+
+
+# --------------------------------------------------------------------------
+# Time per character on pathological lines
+# --------------------------------------------------------------------------
+
+# Markup a renderer or a broken page repeats: brackets that never close,
+# emphasis marks that never pair, half links and autolinks, placeholders.
+PATHOLOGICAL_UNITS = ["[", "**a ", "__a ", "*", "![", "<http:", "[INS:", "[a](", "[a][", "\\"]
+PATHOLOGICAL_CHARS = "[]()!*_<>:#\\/. aZ1"
+
+
+def _cleaning_seconds(junk: str) -> float:
+    """The best of three runs of the cleaner on an article with a junk line in it."""
+    page = "\n\n".join([TITLE, *ARTICLE[:3], junk, *ARTICLE[3:]])
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        clean_text_page(page)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def _units() -> list[str]:
+    """The known units and twenty random ones, the same on every run."""
+    rng = random.Random(18)
+    drawn = ["".join(rng.choices(PATHOLOGICAL_CHARS, k=rng.randint(1, 6))) for _ in range(20)]
+    return PATHOLOGICAL_UNITS + drawn
+
+
+@pytest.mark.parametrize("unit", _units())
+def test_a_pathological_line_costs_time_linear_in_its_length(unit: str) -> None:
+    # Eight times the line may cost at most about eight times the time: a
+    # backtracking pattern costs sixty-four times, and a 50,000-char line
+    # took minutes before the patterns were made linear.
+    short, long = ((unit * (n // len(unit) + 1))[:n] for n in (4_000, 32_000))
+    ratio = _cleaning_seconds(long) / _cleaning_seconds(short)
+    assert ratio < 16, f"{unit!r}: 8x the line took {ratio:.1f}x the time"
+
+
+def test_an_article_with_a_line_of_fifty_thousand_brackets_keeps_its_text() -> None:
+    result = clean_text_page("\n\n".join([TITLE, *ARTICLE, "[" * 50_000]))
+    assert LEAD in result.text and PARA_5 in result.text
+    assert "[[[" not in result.text

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 
 #: One line of the page: its text, whether it was a list item, whether a
 #: blank line (or a block boundary) came before it.
@@ -34,20 +35,37 @@ _MD_MIN_LINKS = 5
 _MD_BLOCK_RE = re.compile(r"^\s*(?:#{1,6}(?:\s|$)|>|\||\d+\.\s|[*+-]\s)")
 _MD_REFDEF_RE = re.compile(r"^\[[^\]]+\]:\s*\S+")
 _MD_TARGET = r"\(\s*<?(?:[a-z][\w+.-]*:|/|#|\.|\w)[^()]*(?:\([^()]*\)[^()]*)*\)"
-_MARKUP_SUBS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"!\[[^\]]*\]" + _MD_TARGET), " "),  # markdown image
+# Every pattern runs in time linear in the line: a repeated character may
+# only be consumed by one part of a pattern, and no bracketed part may run
+# over the bracket that opens the next one, or a junk line of 50,000 "["
+# costs minutes. tests/unit/text/test_plaintext.py times them on such lines.
+_PLACEHOLDER_WORDS = frozenset({"", "IMG", "image", "img", "inline"})
+_PLACEHOLDER_HINT_RE = re.compile(r"[._\d/]")
+
+
+def _placeholder(match: re.Match[str]) -> str:
+    """A text browser's image placeholder ([IMG], [photo_01.jpg], [ ]) becomes a space."""
+    inner = match.group(1)
+    if inner.strip() in _PLACEHOLDER_WORDS or _PLACEHOLDER_HINT_RE.search(inner):
+        return " "
+    return match.group(0)
+
+
+_MARKUP_SUBS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"!\[[^\[\]]*\]" + _MD_TARGET), " "),  # markdown image
     (re.compile(r"\[([^\[\]]*)\]" + _MD_TARGET), r"\1"),  # markdown link
-    (re.compile(r"\[([^\[\]]+)\]\[[^\]]*\]"), r"\1"),  # reference link
-    (re.compile(r"<(?:https?|mailto|ftp):[^>\s]*>", re.I), " "),  # autolink
+    (re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]"), r"\1"),  # reference link
+    (re.compile(r"<(?:https?|mailto|ftp):[^<>\s]*>", re.I), " "),  # autolink
     (re.compile(r"^(?:>\s?)+"), ""),  # blockquote
     (re.compile(r"^#{1,6}(?=\s|$)|\s#{1,6}$"), ""),  # atx heading marks
     (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])"), r"\1"),  # markdown escapes
-    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # strong
+    (re.compile(r"\*\*(?=[^\s*])([^*]+?)(?<=\S)\*\*"), r"\1"),  # strong
+    (re.compile(r"__(?=[^\s_])([^_]+?)(?<=\S)__"), r"\1"),  # strong
     (re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])"), r"\1"),  # emphasis
     (re.compile(r"(?<![\w_])_(?=\S)([^_]+?)(?<=\S)_(?![\w_])"), r"\1"),  # emphasis
-    # text-browser placeholders: [IMG], [photo_01.jpg], [INS: :INS], (BUTTON), ____
-    (re.compile(r"\[(?:INS|DEL):.*?:(?:INS|DEL)\]|\((?:BUTTON|submit|reset)\)|_{3,}"), " "),
-    (re.compile(r"\[(?:IMG|image|img|inline|\s*|[^\]\s]*[._\d/][^\]\s]*)\]"), " "),
+    # text-browser placeholders: [INS: :INS], (BUTTON), ____, [IMG], [photo_01.jpg]
+    (re.compile(r"\[(?:INS|DEL):[^\[]*?:(?:INS|DEL)\]|\((?:BUTTON|submit|reset)\)|_{3,}"), " "),
+    (re.compile(r"\[(\s*|[^\[\]\s]*)\]"), _placeholder),
 )
 
 #: A seam of glued inline text: flat renderings run inline elements together
