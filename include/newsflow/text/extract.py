@@ -35,7 +35,7 @@ from newsflow.text.lexicon import (
     SHARE_PARAGRAPH,
     TEASER_PARAGRAPH,
 )
-from newsflow.text.metadata import headline, identify_language, published_date
+from newsflow.text.metadata import PageMarkup, identify_language
 from newsflow.text.plaintext import CleanedText, clean_text_page
 from newsflow.text.words import count_tokens, count_words
 
@@ -286,14 +286,16 @@ def extract_html(html: str) -> Extracted:
             document = fallback
     if document is None or not document.text:
         raise PageRejected(Stage.EXTRACT, "no_main_text", "trafilatura found no article body")
+    markup = PageMarkup(html)
+    title = markup.headline(document.title, site_name=document.sitename, url=document.url)
     paragraphs = _paragraphs(document.text)
-    if paragraphs and document.title and paragraphs[0].strip() == document.title.strip():
+    if paragraphs and paragraphs[0].strip() in {document.title, title}:
         paragraphs = paragraphs[1:]
     text = "\n\n".join(p for p in paragraphs if not _is_boilerplate(p))
-    published, date_source = published_date(html, url=document.url, fallback=document.date)
+    published, date_source = markup.published_date(url=document.url, fallback=document.date)
     return Extracted(
         text=text,
-        title=headline(document.title, site_name=document.sitename, url=document.url),
+        title=title,
         author=document.author,
         published=published,
         date_source=date_source,
@@ -369,7 +371,7 @@ def page_date(
             check_markup(body)
             text = decode(body, declared=charset)
             if sniff_format(text) == "html":
-                return published_date(text, url=url, fallback=None)
+                return PageMarkup(text).published_date(url=url, fallback=None)
             cleaned = _clean_text(text)
     except PageRejected as e:
         if e.reason in ("timeout", "too_complex"):

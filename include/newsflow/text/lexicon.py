@@ -185,6 +185,9 @@ BYLINE_LINE = re.compile(
 )
 #: "The author, Jane Doe, is ...": a biography that names its subject.
 BIO_AUTHOR = re.compile(r"^the (?:author|writer),\s+(?P<name>[^,]{3,60}),\s+(?:is|was)\b", re.I)
+#: What a biography says its subject is or does, right after the name
+#: ("Ann Okafor writes about housing", "Okafor is ...").
+DESCRIBING_VERB = r"(?:is|was|has|writes|covers|reports|lives|joined)"
 _ROLE = (
     rf"(?:{NEWSROOM_ROLES}|contributor|author|educator|blogger|analyst|freelancer|"
     r"photographer|producer|host|founder)"

@@ -1,4 +1,8 @@
-"""Page metadata the article text does not carry: publication date and language.
+"""Page metadata the article text does not carry: headline, publication date, language.
+
+The headline is the page's visible ``<h1>`` when it has one that reads as a
+headline (the ``<title>`` is often written for search engines and carries
+the site's name), else the title without the site's name.
 
 The publication date is taken from the most explicit place a page states it,
 and the place is recorded (``date_source``) so analysts can tell a date the
@@ -58,35 +62,40 @@ _META_DATE_KEYS = frozenset(
 )
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
-#: The elements that state a date, one query each: the finders search with
-#: them, and the parser builds only what one of them matches.
+#: The elements metadata is read from, one query each: the finders search
+#: with them, and the parser builds only what one of them matches.
 _JSON_LD = SoupStrainer("script", {"type": "application/ld+json"})
 _META = SoupStrainer("meta", {"content": True})
 _ITEMPROP = SoupStrainer(attrs={"itemprop": "datePublished"})
 _TIME = SoupStrainer("time", {"datetime": True})
+_H1 = SoupStrainer("h1")
 
 
-class _DateElements(SoupStrainer):
+class _MetadataElements(SoupStrainer):
     """Builds only the elements (with all they contain) one of the queries matches.
 
-    A page's full tree in Python costs more than the rest of the date search;
-    the few elements that can state a date are all the finders read, and an
-    element kept whole keeps the text of its descendants. Every query asks for
-    an attribute, so a tag with none of theirs (most tags) is turned down
-    before the queries' own, slower matching runs.
+    A page's full tree in Python costs more than the rest of the metadata
+    search; the few elements that state a date or the headline are all the
+    finders read, and an element kept whole keeps the text of its
+    descendants. A tag with neither a name nor an attribute the queries ask
+    for (most tags) is turned down before the queries' own, slower matching.
     """
 
     def __init__(self, *queries: SoupStrainer) -> None:
-        if not all(query.attribute_rules for query in queries):
-            raise ValueError("every query must ask for an attribute")
         super().__init__()
         self.queries = queries
         self.attributes = frozenset().union(*(query.attribute_rules for query in queries))
+        self.names = frozenset(
+            rule.string
+            for query in queries
+            if not query.attribute_rules
+            for rule in query.name_rules
+        )
 
     def allow_tag_creation(
         self, nsprefix: str | None, name: str, attrs: dict[str, str] | None
     ) -> bool:
-        if not attrs or self.attributes.isdisjoint(attrs):
+        if name not in self.names and (not attrs or self.attributes.isdisjoint(attrs)):
             return False
         return any(query.allow_tag_creation(nsprefix, name, attrs) for query in self.queries)
 
@@ -94,11 +103,11 @@ class _DateElements(SoupStrainer):
         return False  # text outside the kept elements
 
 
-_DATE_ELEMENTS = _DateElements(_JSON_LD, _META, _ITEMPROP, _TIME)
+_METADATA_ELEMENTS = _MetadataElements(_JSON_LD, _META, _ITEMPROP, _TIME, _H1)
 
 
 def _parse(html: str) -> BeautifulSoup | None:
-    """The page's date elements, or None if the parser rejects the page.
+    """The page's metadata elements, or None if the parser rejects the page.
 
     A leading XML declaration is dropped: the page is read as HTML whatever it
     declares (bs4 would warn that it looks like XML). A lone surrogate, which
@@ -109,7 +118,7 @@ def _parse(html: str) -> BeautifulSoup | None:
         return BeautifulSoup(
             _XML_DECLARATION.sub("", html, count=1),
             "lxml",
-            parse_only=_DATE_ELEMENTS,
+            parse_only=_METADATA_ELEMENTS,
             multi_valued_attributes=None,
         )
     except (ParserRejectedMarkup, UnicodeEncodeError):
@@ -176,25 +185,80 @@ def _from_time_element(soup: BeautifulSoup) -> dt.date | None:
     return None
 
 
-def published_date(
-    html: str, *, url: str | None, fallback: str | None
-) -> tuple[dt.date | None, str | None]:
-    """The publication date and where it came from (see the module docstring)."""
-    soup = _parse(html)
-    if soup is not None:
-        for source, finder in (
-            ("json_ld", _from_json_ld),
-            ("html_meta", _from_meta),
-            ("html_time", _from_time_element),
-        ):
-            date = finder(soup)
-            if date:
-                return date, source
-    if date := url_date(url):
-        return date, "url"
-    if date := iso_date(fallback):
-        return date, "htmldate"
-    return None, None
+class PageMarkup:
+    """A page's HTML, parsed once for every metadata finder (headline, dates)."""
+
+    def __init__(self, html: str) -> None:
+        self._soup = _parse(html)
+
+    def published_date(
+        self, *, url: str | None, fallback: str | None
+    ) -> tuple[dt.date | None, str | None]:
+        """The publication date and where it came from (see the module docstring)."""
+        if self._soup is not None:
+            for source, finder in (
+                ("json_ld", _from_json_ld),
+                ("html_meta", _from_meta),
+                ("html_time", _from_time_element),
+            ):
+                date = finder(self._soup)
+                if date:
+                    return date, source
+        if date := url_date(url):
+            return date, "url"
+        if date := iso_date(fallback):
+            return date, "htmldate"
+        return None, None
+
+    def headline(self, title: str | None, *, site_name: str | None, url: str | None) -> str | None:
+        """The page's visible headline: its ``<h1>``, or the title without the site's name.
+
+        A heading of one or two words is a section's or a site's name, and so
+        is one that reads as the site's name. A lone heading must share a word
+        (of four letters or more) with the title, or it heads something else:
+        an embedded post, a teaser. Of several, the one that shares most words
+        with the title, if that is half of its words.
+        """
+        stated = without_site_name(title, site_name=site_name, url=url)
+        names = _site_names(site_name, url)
+        headings = [
+            text
+            for h1 in (self._soup.find_all(_H1) if self._soup is not None else ())
+            if len((text := _heading_text(h1)).split()) >= _MIN_HEADLINE_WORDS
+            and not _names_site(text, names)
+        ]
+        if not headings:
+            return stated
+        if not stated:
+            return headings[0] if len(headings) == 1 else stated
+        words = set(_fold_words(stated))
+        if len(headings) == 1:
+            shared = words.intersection(_fold_words(headings[0]))
+            keyed = any(len(word) >= 4 for word in shared) or all(len(w) < 4 for w in words)
+            return headings[0] if keyed else stated
+        share, best = max((_share_in(heading, words), heading) for heading in headings)
+        return best if share >= 0.5 else stated
+
+
+def _heading_text(element: Tag) -> str:
+    """A heading's text as it reads: inline markup joins ("<b>C</b>ycle"), ``<br>`` breaks."""
+    parts = [
+        " " if isinstance(node, Tag) else str(node)
+        for node in element.descendants
+        if (isinstance(node, Tag) and node.name == "br")
+        or (isinstance(node, NavigableString) and not isinstance(node, PreformattedString))
+    ]
+    return " ".join("".join(parts).split())
+
+
+def _fold_words(text: str) -> list[str]:
+    return _NOT_ALNUM.sub(" ", text.casefold()).split()
+
+
+def _share_in(text: str, words: set[str]) -> float:
+    """The share of ``text``'s words that are among ``words``."""
+    own = _fold_words(text)
+    return sum(word in words for word in own) / len(own) if own else 0.0
 
 
 @functools.cache
@@ -217,9 +281,11 @@ _NOT_ALNUM = re.compile(r"[\W_]+")
 _HOST_NOISE = frozenset({"www", "m", "amp", "news", "blog", "blogs", "com", "org", "net", "co"})
 #: A site's name is a few words; a longer part is the headline's own.
 _MAX_SITE_NAME_WORDS = 6
+#: Fewer words in an ``<h1>`` and it names a section or a site, not a story.
+_MIN_HEADLINE_WORDS = 3
 
 
-def headline(title: str | None, *, site_name: str | None, url: str | None) -> str | None:
+def without_site_name(title: str | None, *, site_name: str | None, url: str | None) -> str | None:
     """The title without the site's name: "Why rents rose - The Example Post" -> "Why rents rose".
 
     Templates append (or prepend) the site's name to every page's ``<title>``,

@@ -18,7 +18,7 @@ from newsflow.text.extract import (
     page_date,
     sniff_format,
 )
-from newsflow.text.metadata import identify_language, published_date
+from newsflow.text.metadata import PageMarkup, identify_language
 from newsflow.text.words import count_tokens, count_words, word_tokens
 from support.pages import STORY, article_html
 
@@ -191,7 +191,7 @@ def page_with_dates(head: str = "", body: str = "") -> str:
     ],
 )
 def test_published_date_comes_from_the_most_explicit_place(html, url, expected):
-    published, source = published_date(html, url=url, fallback=None)
+    published, source = PageMarkup(html).published_date(url=url, fallback=None)
     assert (published.isoformat() if published else None, source) == expected
 
 
@@ -228,7 +228,7 @@ def test_published_date_comes_from_the_most_explicit_place(html, url, expected):
     ],
 )
 def test_date_elements_are_found_wherever_the_page_puts_them(html, expected):
-    published, source = published_date(html, url=None, fallback=None)
+    published, source = PageMarkup(html).published_date(url=None, fallback=None)
     assert (published.isoformat() if published else None, source) == expected
 
 
@@ -237,10 +237,10 @@ def test_broken_json_ld_and_impossible_dates_are_skipped():
         '<script type="application/ld+json">{not json</script>'
         '<meta name="date" content="2026-13-45"><meta name="pubdate" content="2026-11-10">'
     )
-    published, source = published_date(html, url=None, fallback="2020-01-01")
+    published, source = PageMarkup(html).published_date(url=None, fallback="2020-01-01")
     assert (published.isoformat(), source) == ("2026-11-10", "html_meta")
-    assert published_date("<p>x</p>", url=None, fallback="2020-01-01")[1] == "htmldate"
-    assert published_date("", url="https://g.example/2026/11/11/x", fallback=None) == (
+    assert PageMarkup("<p>x</p>").published_date(url=None, fallback="2020-01-01")[1] == "htmldate"
+    assert PageMarkup("").published_date(url="https://g.example/2026/11/11/x", fallback=None) == (
         dt.date(2026, 11, 11),
         "url",
     )

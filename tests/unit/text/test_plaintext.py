@@ -405,6 +405,39 @@ def test_paragraph_mentioning_a_journalist_mid_article_is_kept() -> None:
     assert bio_like in clean_text_page(raw).text
 
 
+# A biography that names the author differently from the byline: the byline
+# has three name parts, the biography opens with the last two, and what it
+# says (a university, a city) is no part of the story.
+BYLINE_THREE_NAMES = "By Mary Ann Okafor"
+BIOGRAPHY_TWO_NAMES = (
+    "Ann Okafor, a recent graduate of the University of Lagos, writes about housing and "
+    "transport for the Port Alder Courier from her home in Lisbon."
+)
+
+
+def test_a_biography_naming_the_author_differently_from_the_byline_is_dropped() -> None:
+    raw = "\n\n".join([TITLE, BYLINE_THREE_NAMES, *ARTICLE, BIOGRAPHY_TWO_NAMES, "Comments"])
+    result = clean_text_page(raw)
+    assert result.author == "Mary Ann Okafor"
+    assert _paragraphs(result) == ARTICLE
+    assert "University of Lagos" not in result.text
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        # the same sentence about someone who did not write the story
+        BIOGRAPHY_TWO_NAMES.replace("Ann Okafor", "Erik Sand"),
+        # the author's name inside a sentence of the story, not opening a description
+        "The mayor thanked Ann Okafor and the other residents who had campaigned for the "
+        "terminal to reopen before the summer season.",
+    ],
+)
+def test_a_closing_paragraph_that_does_not_describe_the_author_is_kept(closing: str) -> None:
+    raw = "\n\n".join([TITLE, BYLINE_THREE_NAMES, *ARTICLE, closing])
+    assert _paragraphs(clean_text_page(raw)) == [*ARTICLE, closing]
+
+
 def test_result_is_frozen() -> None:
     result = clean_text_page(SEEDS_LIKE)
     with pytest.raises(AttributeError):

@@ -67,13 +67,14 @@ def clean_text_page(raw: str) -> CleanedText:
     if total < _MIN_REGION_SCORE or end < start:
         title = find_title(lines, len(lines)) if lines else None
         return CleanedText("", title, None, *find_published(lines, len(lines), len(lines)))
-    end = trim_tail(lines, start, end)
+    author = find_author(lines, start, end)
+    end = trim_tail(lines, start, end, author=author)
     title = find_title(lines, start)
     published, source = find_published(lines, start, end)
     return CleanedText(
         text=article_text(lines[start : end + 1], lines=lines, title=title),
         title=title,
-        author=find_author(lines, start, end),
+        author=author,
         published=published,
         published_source=source,
     )

@@ -8,7 +8,9 @@ otherwise be taken for more article.
 
 from __future__ import annotations
 
-from newsflow.text.lexicon import BIOGRAPHY_LINE, COMMENT_HEAD, HARD_TAIL_LABEL
+import re
+
+from newsflow.text.lexicon import BIOGRAPHY_LINE, COMMENT_HEAD, DESCRIBING_VERB, HARD_TAIL_LABEL
 from newsflow.text.plaintext.lines import COMMENT, GOOD, TAIL, Line, marker_text
 from newsflow.text.plaintext.stamps import byline_name, is_date_line
 
@@ -56,23 +58,43 @@ def choose_region(lines: list[Line]) -> Region:
     return start, end, total
 
 
-def trim_tail(lines: list[Line], start: int, end: int) -> int:
+def trim_tail(lines: list[Line], start: int, end: int, *, author: str | None) -> int:
     """Cut the region at an author biography and the name lines above it.
 
     Only a biography in the last quarter of the article's prose counts, so a
     paragraph that merely describes a journalist does not truncate a story.
+    A biography is told by its phrases ("Jane Doe is a freelance writer",
+    "can be reached at") or by opening with the byline's author, under any
+    of the names a byline gives ("Ann Okafor, a recent graduate of ..." below
+    "By Mary Ann Okafor").
     """
+    describes_author = _author_description(author)
     mass = [max(line.score, 0.0) for line in lines[start : end + 1]]
     total = sum(mass) or 1.0
     for i in range(start + 2, end + 1):
         if sum(mass[i - start + 1 :]) > 0.25 * total or lines[i].words > 120:
             continue
-        if BIOGRAPHY_LINE.search(lines[i].text):
+        text = lines[i].text
+        if BIOGRAPHY_LINE.search(text) or (describes_author and describes_author.match(text)):
             j = i
             while j - 1 > start and lines[j - 1].kind != GOOD and lines[j - 1].words <= 5:
                 j -= 1
             return j - 1
     return end
+
+
+def _author_description(author: str | None) -> re.Pattern[str] | None:
+    """A line opening with the author's name, or its last parts, then describing them.
+
+    "Mary Ann Okafor" may appear as itself, "Ann Okafor" or "Okafor"; the
+    description is an apposition ("Okafor, a ..."), a parenthesis or a verb
+    of what the person is or does ("Ann Okafor is ...", "... writes about").
+    """
+    parts = (author or "").split()
+    if not parts:
+        return None
+    names = "|".join(re.escape(" ".join(parts[k:])) for k in range(len(parts)))
+    return re.compile(rf"^(?:{names})(?:,\s+(?:an?|the|who)\s|\s+\(|\s+{DESCRIBING_VERB}\s)")
 
 
 def _thread_like(lines: list[Line]) -> bool:
