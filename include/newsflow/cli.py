@@ -102,8 +102,11 @@ def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
             record.update(
                 title=extracted.title,
                 author=extracted.author,
+                authors=list(extracted.authors),
                 published=extracted.published.isoformat() if extracted.published else None,
                 date_source=extracted.date_source,
+                modified=extracted.modified.isoformat() if extracted.modified else None,
+                site_name=extracted.site_name,
                 language=extracted.language,
                 text=extracted.text,
             )

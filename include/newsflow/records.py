@@ -51,9 +51,14 @@ class Article:
     url: str | None
     canonical_url: str | None
     title: str | None
+    #: The byline as it reads ("A, B, and C"), and its names one by one.
     author: str | None
+    authors: list[str]
     published_at: dt.date | None
+    #: The date the page says it was last changed, if it says so.
+    modified_at: dt.date | None
     date_source: str | None
+    site_name: str | None
     language: str | None
     text: str
     word_count: int

@@ -58,13 +58,17 @@ def test_extract_prints_one_json_object_per_input(tmp_path):
             "path",
             "title",
             "author",
+            "authors",
             "published",
             "date_source",
+            "modified",
+            "site_name",
             "language",
             "text",
         }
         assert STORY[3] in record["text"] and record["language"] == "en"
     assert records[0]["title"] == "Bridge" and records[0]["published"] == "2026-11-16"
+    assert records[0]["authors"] == ["Jane Roe"] and records[0]["author"] == "Jane Roe"
     assert records[1]["title"] == "Bridge to be rebuilt"
     assert "Follow us" not in records[1]["text"]
 

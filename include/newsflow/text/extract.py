@@ -25,6 +25,7 @@ import charset_normalizer
 import trafilatura
 
 from newsflow.records import Stage
+from newsflow.text.bylines import author_names, byline
 from newsflow.text.characters import visible_nfc
 from newsflow.text.lexicon import (
     BIOGRAPHY_PARAGRAPH,
@@ -35,7 +36,8 @@ from newsflow.text.lexicon import (
     SHARE_PARAGRAPH,
     TEASER_PARAGRAPH,
 )
-from newsflow.text.metadata import PageMarkup, identify_language
+from newsflow.text.metadata import PageMarkup, identify_language, names_the_site
+from newsflow.text.pagekind import judge, page_features
 from newsflow.text.plaintext import CleanedText, clean_text_page
 from newsflow.text.words import count_tokens, count_words
 
@@ -156,9 +158,14 @@ class Extracted:
 
     text: str
     title: str | None
+    #: The authors as a byline reads them ("A, B, and C"); ``authors`` lists them.
     author: str | None
+    authors: tuple[str, ...]
     published: dt.date | None
     date_source: str | None
+    #: The date the page says it was last changed; its ``og:site_name`` (or JSON-LD publisher).
+    modified: dt.date | None
+    site_name: str | None
     language: str | None
     canonical_url: str | None
     input_format: Literal["html", "text"]
@@ -279,6 +286,36 @@ def extract_html(html: str) -> Extracted:
     stub; then the default mode's text is used, if that one is an article.
     """
     html = visible_nfc(html)
+    document, markup, title, text = _read_html(html)
+    if count_words(text) >= MIN_ARTICLE_WORDS:  # shorter: extract_page says why
+        features = page_features(html, markup=markup, title=title, text=text, url=document.url)
+        verdict = judge(features)
+        if not verdict.is_article:
+            raise PageRejected(
+                Stage.EXTRACT,
+                "not_an_article",
+                f"{verdict.kind} page: article probability {verdict.probability:.2f}"
+                f" < {verdict.threshold:.2f}; most against: {verdict.evidence}",
+            )
+    published, date_source = markup.published_date(url=document.url, fallback=document.date)
+    authors = _authors(markup, document)
+    return Extracted(
+        text=text,
+        title=title,
+        author=byline(authors),
+        authors=tuple(authors),
+        published=published,
+        date_source=date_source,
+        modified=markup.modified_date(),
+        site_name=document.sitename or None,
+        language=identify_language(text),
+        canonical_url=document.url,
+        input_format="html",
+    )
+
+
+def _read_html(html: str) -> tuple[trafilatura.settings.Document, PageMarkup, str | None, str]:
+    """trafilatura's document, the page's markup, its headline and its clean text."""
     document = _trafilatura(html, favor_precision=True)
     if _word_count(document) < MIN_ARTICLE_WORDS:
         fallback = _trafilatura(html, favor_precision=False)
@@ -292,17 +329,37 @@ def extract_html(html: str) -> Extracted:
     if paragraphs and paragraphs[0].strip() in {document.title, title}:
         paragraphs = paragraphs[1:]
     text = "\n\n".join(p for p in paragraphs if not _is_boilerplate(p))
-    published, date_source = markup.published_date(url=document.url, fallback=document.date)
-    return Extracted(
-        text=text,
-        title=title,
-        author=document.author,
-        published=published,
-        date_source=date_source,
-        language=identify_language(text),
-        canonical_url=document.url,
-        input_format="html",
-    )
+    return document, markup, title, text
+
+
+def page_evidence(html: str) -> dict[str, float]:
+    """The article-or-not features of an HTML page, as :func:`extract_html` judges them.
+
+    For ``tools/learn_pagekind.py``; raises :class:`PageRejected` for a page
+    with no main text, which never reaches the judgement.
+    """
+    html = visible_nfc(html)
+    document, markup, title, text = _read_html(html)
+    return page_features(html, markup=markup, title=title, text=text, url=document.url)
+
+
+def _authors(markup: PageMarkup, document: trafilatura.settings.Document) -> list[str]:
+    """The authors of JSON-LD, else of the meta tags, else of trafilatura's byline.
+
+    Many CMSs put the publisher where an author goes when no person is set:
+    a name that is the site's own gives way to a later source that has a
+    person, and is the author only when none has.
+    """
+    sources = [author_names(names) for names in (*markup.declared_authors(), [document.author])]
+    for names in sources:
+        people = [
+            name
+            for name in names
+            if not names_the_site(name, site_name=document.sitename, url=document.url)
+        ]
+        if people:
+            return people
+    return next((names for names in sources if names), [])
 
 
 def _clean_text(raw: str) -> CleanedText:
@@ -325,12 +382,16 @@ def extract_text(raw: str) -> Extracted:
     megabyte finding that out.
     """
     cleaned = _clean_text(raw)
+    authors = author_names([cleaned.author])
     return Extracted(
         text=cleaned.text,
         title=cleaned.title,
-        author=cleaned.author,
+        author=byline(authors),
+        authors=tuple(authors),
         published=cleaned.published,
         date_source=cleaned.published_source,
+        modified=None,
+        site_name=None,
         language=identify_language(cleaned.text),
         canonical_url=None,
         input_format="text",

@@ -26,6 +26,7 @@ import functools
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, ParserRejectedMarkup, SoupStrainer
 from bs4.element import NavigableString, PreformattedString, Tag
@@ -60,13 +61,40 @@ _META_DATE_KEYS = frozenset(
         "article.published",
     }
 )
+_META_AUTHOR_KEYS = frozenset({"author", "article:author", "dc.creator", "parsely-author"})
+_META_MODIFIED_KEYS = frozenset(
+    {
+        "article:modified_time",
+        "og:updated_time",
+        "modified_time",
+        "last-modified",
+        "dc.date.modified",
+        "dcterms.modified",
+        "datemodified",
+    }
+)
+#: schema.org types of the object whose ``author`` a page's article has.
+_ARTICLE_TYPES = frozenset(
+    {
+        "Article",
+        "NewsArticle",
+        "BlogPosting",
+        "ReportageNewsArticle",
+        "AnalysisNewsArticle",
+        "OpinionNewsArticle",
+        "TechArticle",
+        "ScholarlyArticle",
+        "Report",
+        "WebPage",
+    }
+)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 #: The elements metadata is read from, one query each: the finders search
 #: with them, and the parser builds only what one of them matches.
 _JSON_LD = SoupStrainer("script", {"type": "application/ld+json"})
 _META = SoupStrainer("meta", {"content": True})
-_ITEMPROP = SoupStrainer(attrs={"itemprop": "datePublished"})
+_ITEMPROP = SoupStrainer(attrs={"itemprop": ["datePublished", "dateModified"]})
 _TIME = SoupStrainer("time", {"datetime": True})
 _H1 = SoupStrainer("h1")
 
@@ -150,27 +178,48 @@ def _json_ld_objects(node: object) -> Iterator[dict]:
                 yield from _json_ld_objects(value)
 
 
-def _from_json_ld(soup: BeautifulSoup) -> dt.date | None:
+@dataclass(frozen=True)
+class _DateField:
+    """Where a page states one of its dates: a JSON-LD key, meta names, an itemprop."""
+
+    json_ld: str
+    meta_keys: frozenset[str]
+
+
+_PUBLISHED = _DateField("datePublished", _META_DATE_KEYS)
+_MODIFIED = _DateField("dateModified", _META_MODIFIED_KEYS)
+
+
+def _json_ld_documents(soup: BeautifulSoup) -> list[dict]:
+    """Every object of the page's JSON-LD scripts, in page order; broken scripts skipped."""
+    objects: list[dict] = []
     for script in soup.find_all(_JSON_LD):
         try:
             document = json.loads(_text_content(script) or "null")
         except json.JSONDecodeError:
             continue
-        for obj in _json_ld_objects(document):
-            date = iso_date(obj.get("datePublished"))
-            if date:
-                return date
+        objects += _json_ld_objects(document)
+    return objects
+
+
+def _from_json_ld(objects: list[dict], field: _DateField) -> dt.date | None:
+    for obj in objects:
+        date = iso_date(obj.get(field.json_ld))
+        if date:
+            return date
     return None
 
 
-def _from_meta(soup: BeautifulSoup) -> dt.date | None:
+def _from_meta(soup: BeautifulSoup, field: _DateField) -> dt.date | None:
     for meta in soup.find_all(_META):
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
-        if key in _META_DATE_KEYS:
+        if key in field.meta_keys:
             date = iso_date(meta.get("content"))
             if date:
                 return date
     for node in soup.find_all(_ITEMPROP):
+        if node.get("itemprop") != field.json_ld:
+            continue
         date = iso_date(node.get("datetime") or node.get("content") or _text_content(node))
         if date:
             return date
@@ -185,30 +234,94 @@ def _from_time_element(soup: BeautifulSoup) -> dt.date | None:
     return None
 
 
+def _author_entries(objects: list[dict]) -> list[object]:
+    """The ``author`` of the page's article object (else of the first object that has one)."""
+    with_author = [obj for obj in objects if obj.get("author")]
+    article = [obj for obj in with_author if _types(obj) & _ARTICLE_TYPES]
+    chosen = (article or with_author)[:1]
+    entries = chosen[0]["author"] if chosen else []
+    return entries if isinstance(entries, list) else [entries]
+
+
+def _types(obj: dict) -> set[str]:
+    """The object's ``@type``s: one name or a list of them."""
+    kind = obj.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {k for k in kinds if isinstance(k, str)}
+
+
 class PageMarkup:
-    """A page's HTML, parsed once for every metadata finder (headline, dates)."""
+    """A page's HTML, parsed once for every metadata finder (headline, dates, authors)."""
 
     def __init__(self, html: str) -> None:
         self._soup = _parse(html)
+        self._json_ld = _json_ld_documents(self._soup) if self._soup is not None else []
 
     def published_date(
         self, *, url: str | None, fallback: str | None
     ) -> tuple[dt.date | None, str | None]:
         """The publication date and where it came from (see the module docstring)."""
         if self._soup is not None:
-            for source, finder in (
-                ("json_ld", _from_json_ld),
-                ("html_meta", _from_meta),
-                ("html_time", _from_time_element),
+            for source, date in (
+                ("json_ld", lambda: _from_json_ld(self._json_ld, _PUBLISHED)),
+                ("html_meta", lambda: _from_meta(self._soup, _PUBLISHED)),
+                ("html_time", lambda: _from_time_element(self._soup)),
             ):
-                date = finder(self._soup)
-                if date:
-                    return date, source
+                if found := date():
+                    return found, source
         if date := url_date(url):
             return date, "url"
         if date := iso_date(fallback):
             return date, "htmldate"
         return None, None
+
+    def declared_types(self) -> set[str]:
+        """The schema.org types of the page's JSON-LD objects ("NewsArticle", "Product")."""
+        return set().union(*(_types(obj) for obj in self._json_ld))
+
+    def meta_content(self, key: str) -> str | None:
+        """The content of the page's first ``<meta>`` named (or with property) ``key``."""
+        for meta in self._soup.find_all(_META) if self._soup is not None else ():
+            if (meta.get("property") or meta.get("name") or "").lower() == key:
+                return meta.get("content")
+        return None
+
+    def heading_count(self) -> int:
+        """How many ``<h1>`` the page has: one on an article, none or many on a listing."""
+        return len(self._soup.find_all(_H1)) if self._soup is not None else 0
+
+    def modified_date(self) -> dt.date | None:
+        """The date the page says it was last changed (JSON-LD, then meta tags), if any."""
+        if self._soup is None:
+            return None
+        return _from_json_ld(self._json_ld, _MODIFIED) or _from_meta(self._soup, _MODIFIED)
+
+    def declared_authors(self) -> tuple[list[str], list[str]]:
+        """The authors the page declares, as stated: by JSON-LD, by meta tags.
+
+        Yoast-style graphs name the author once, as a ``Person`` node, and
+        point at it from the article by ``@id``; the link is followed.
+        """
+        metas = [
+            meta.get("content")
+            for meta in (self._soup.find_all(_META) if self._soup is not None else ())
+            if (meta.get("name") or meta.get("property") or "").lower() in _META_AUTHOR_KEYS
+        ]
+        return self._json_ld_authors(), [content for content in metas if content]
+
+    def _json_ld_authors(self) -> list[str]:
+        by_id = {
+            obj["@id"]: obj
+            for obj in self._json_ld
+            if isinstance(obj.get("@id"), str) and obj.get("name")
+        }
+        names: list[str] = []
+        for entry in _author_entries(self._json_ld):
+            if isinstance(entry, dict):
+                entry = entry.get("name") or by_id.get(entry.get("@id"), {}).get("name")
+            if isinstance(entry, str) and entry.strip():
+                names.append(entry)
+        return names
 
     def headline(self, title: str | None, *, site_name: str | None, url: str | None) -> str | None:
         """The page's visible headline: its ``<h1>``, or the title without the site's name.
@@ -307,6 +420,11 @@ def without_site_name(title: str | None, *, site_name: str | None, url: str | No
     while len(pieces) >= 3 and _names_site(pieces[0], names):
         pieces = pieces[2:]
     return "".join(pieces).strip() or title
+
+
+def names_the_site(text: str, *, site_name: str | None, url: str | None) -> bool:
+    """Whether ``text`` (a title's part, an author) is the site's own name."""
+    return _names_site(text, _site_names(site_name, url))
 
 
 def _compact(text: str) -> str:

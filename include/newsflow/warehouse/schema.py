@@ -39,8 +39,11 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("canonical_url", pa.string()),
             ("title", pa.string()),
             ("author", pa.string()),
+            ("authors", pa.list_(pa.string())),
             ("published_at", pa.date32()),
+            ("modified_at", pa.date32()),
             ("date_source", pa.string()),
+            ("site_name", pa.string()),
             ("language", pa.string()),
             ("text", pa.string()),
             ("word_count", pa.int32()),
@@ -141,6 +144,7 @@ _DUCKDB_TYPES = {
     pa.float64(): "DOUBLE",
     pa.date32(): "DATE",
     pa.binary(): "BLOB",
+    pa.list_(pa.string()): "VARCHAR[]",
     pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
 }
 
