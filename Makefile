@@ -60,12 +60,15 @@ test: $(INSTALLED)
 
 # Extraction quality against ../shared/corpora (AEB and wcxb-dev's articles: HTML
 # and text renderings, lynx and w3m among them), article-or-not and metadata on
-# wcxb-dev, then metadata on freshly generated pages whose truth is known.
+# wcxb-dev, the article-or-not model's site-grouped folds (it is learned from
+# these corpora: --dry-run measures without rewriting it), then metadata on
+# freshly generated pages whose truth is known.
 eval: $(INSTALLED)
 	bash tools/install-eval-tools.sh
 	$(BIN)/python tools/eval_extraction.py --corpus aeb
 	$(BIN)/python tools/eval_extraction.py --corpus wcxb-dev
 	$(BIN)/python tools/eval_pages.py
+	$(BIN)/python tools/learn_pagekind.py --dry-run
 	$(BIN)/python tools/eval_metadata.py
 
 # Speed and memory against the floor the model sets (about half an hour).

@@ -16,13 +16,15 @@ pipeline against the one newsflow loads, batch sizes) with the entity
 difference; the cost growth over partition sizes; and Airflow's overhead per
 mapped task for a daily run over 10 sources.
 
-Usage: ``python tools/bench.py [--pages 2800] [--sizes 500,2000,8000] [--quick]``
-(``make bench``). ``--quick`` shrinks everything for a smoke run.
+Usage: ``python tools/bench.py [--pages 2800] [--sizes 500,2000,8000] [--quick]
+[--extraction-only]`` (``make bench``). ``--quick`` shrinks everything for a smoke
+run; ``--extraction-only`` measures extraction against ``trafilatura.extract`` alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -91,6 +93,29 @@ def floor(partition: str, batch_size: str) -> dict:
         "seconds": time.perf_counter() - started,
         "seconds_extract": extracted - started,
     }
+
+
+def extraction(partition: str) -> dict:
+    """newsflow's extraction (everything before NER) against ``trafilatura.extract`` alone.
+
+    CPU seconds of one process over the partition's HTML pages, each page
+    through both; the ratio is issue 18's speed goal (at most 1.5).
+    """
+    import trafilatura
+
+    from newsflow.text.extract import PageRejected, extract_page
+
+    pages = [p.read_bytes() for p in sorted(Path(partition).iterdir()) if p.suffix == ".html"]
+    started = time.process_time()
+    for body in pages:
+        trafilatura.extract(body.decode("utf-8", errors="replace"), include_comments=False)
+    theirs = time.process_time() - started
+    started = time.process_time()
+    for body in pages:
+        with contextlib.suppress(PageRejected):
+            extract_page(body)
+    ours = time.process_time() - started
+    return {"pages": len(pages), "seconds_newsflow": ours, "seconds_trafilatura": theirs}
 
 
 def newsflow_run(registry: str, warehouse: str, workers: str) -> dict:
@@ -211,6 +236,7 @@ def iter_pages():
 
 MEASURES = {
     "floor": floor,
+    "extraction": extraction,
     "run": newsflow_run,
     "models": model_configs,
     "airflow": airflow_overhead,
@@ -247,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="500,2000,8000")
     parser.add_argument("--sources", type=int, default=10)
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
+    parser.add_argument(
+        "--extraction-only", action="store_true", help="only extraction against trafilatura"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -255,8 +284,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.pages, args.sizes, args.sources = 120, "60,120", 3
     with tempfile.TemporaryDirectory(prefix="newsflow-bench-") as tmp:
-        report(Path(tmp), args.pages, [int(n) for n in args.sizes.split(",")], args.sources)
+        if args.extraction_only:
+            corpus = Path(tmp) / "corpus"
+            build_corpus(corpus, args.pages)
+            report_extraction(str(corpus / "archive" / f"date={DATE}"))
+        else:
+            report(Path(tmp), args.pages, [int(n) for n in args.sizes.split(",")], args.sources)
     return 0
+
+
+def report_extraction(partition: str) -> None:
+    m = child("extraction", partition)
+    ratio = m["seconds_newsflow"] / m["seconds_trafilatura"]
+    print(
+        f"\nextraction on {m['pages']} HTML pages (CPU s, 1 process): newsflow "
+        f"{m['seconds_newsflow']:.1f}, trafilatura.extract {m['seconds_trafilatura']:.1f}: "
+        f"ratio {ratio:.2f} (goal <= 1.5)"
+    )
 
 
 def report(tmp: Path, pages: int, sizes: list[int], sources: int) -> None:
@@ -287,6 +331,7 @@ def report(tmp: Path, pages: int, sizes: list[int], sources: int) -> None:
         f"{a['seconds'] - a['seconds_extract']:.1f} s"
     )
     print(f"(b) time per stage: {b['stage_seconds']}")
+    report_extraction(partition)
     print(
         "peak RSS of (c): main process "
         f"{c['peak_rss_mb']:.0f} MB + largest worker {c['workers_peak_rss_mb']:.0f} MB"

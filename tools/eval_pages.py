@@ -144,7 +144,9 @@ def print_report(outcomes: list[PageOutcome], truth: dict[str, dict]) -> None:
         kept = sum(o.kept["newsflow"] for o in articles) / len(articles)
         print(
             f"\nnewsflow: {kept:.1%} of articles kept (goal >= 98%), "
-            f"{rejected:.1%} of other pages rejected (goal >= 90%)"
+            f"{rejected:.1%} of other pages rejected (goal >= 90%)\n"
+            "  (in sample: the article-or-not model learned from these pages; its figures\n"
+            "  on sites it did not learn from are tools/learn_pagekind.py's, out of fold)"
         )
     reasons = Counter((o.kind == "article", o.reason) for o in outcomes if o.reason)
     print("\nnewsflow rejections (article pages / other pages):")

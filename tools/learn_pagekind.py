@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="print, do not write the model")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)  # "discarding data" per page
 
     pages = _pages(args.corpora)
     with ProcessPoolExecutor(args.jobs) as pool:

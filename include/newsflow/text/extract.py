@@ -284,22 +284,28 @@ def extract_html(html: str) -> Extracted:
 
     Precision mode scores best overall, but on some layouts it keeps only a
     stub; then the default mode's text is used, if that one is an article.
+    Whether the page is an article at all is :func:`extract_page`'s question.
     """
+    return _html_article(html)[0]
+
+
+def page_evidence(html: str) -> dict[str, float]:
+    """The article-or-not features of an HTML page, as :func:`extract_page` judges them.
+
+    For ``tools/learn_pagekind.py``; raises :class:`PageRejected` for a page
+    with no main text, which never reaches the judgement.
+    """
+    return _html_article(html)[1]
+
+
+def _html_article(html: str) -> tuple[Extracted, dict[str, float]]:
+    """:func:`extract_html`'s article and the page's article-or-not features."""
     html = visible_nfc(html)
     document, markup, title, text = _read_html(html)
-    if count_words(text) >= MIN_ARTICLE_WORDS:  # shorter: extract_page says why
-        features = page_features(html, markup=markup, title=title, text=text, url=document.url)
-        verdict = judge(features)
-        if not verdict.is_article:
-            raise PageRejected(
-                Stage.EXTRACT,
-                "not_an_article",
-                f"{verdict.kind} page: article probability {verdict.probability:.2f}"
-                f" < {verdict.threshold:.2f}; most against: {verdict.evidence}",
-            )
+    features = page_features(html, markup=markup, title=title, text=text, url=document.url)
     published, date_source = markup.published_date(url=document.url, fallback=document.date)
     authors = _authors(markup, document)
-    return Extracted(
+    extracted = Extracted(
         text=text,
         title=title,
         author=byline(authors),
@@ -312,6 +318,7 @@ def extract_html(html: str) -> Extracted:
         canonical_url=document.url,
         input_format="html",
     )
+    return extracted, features
 
 
 def _read_html(html: str) -> tuple[trafilatura.settings.Document, PageMarkup, str | None, str]:
@@ -330,17 +337,6 @@ def _read_html(html: str) -> tuple[trafilatura.settings.Document, PageMarkup, st
         paragraphs = paragraphs[1:]
     text = "\n\n".join(p for p in paragraphs if not _is_boilerplate(p))
     return document, markup, title, text
-
-
-def page_evidence(html: str) -> dict[str, float]:
-    """The article-or-not features of an HTML page, as :func:`extract_html` judges them.
-
-    For ``tools/learn_pagekind.py``; raises :class:`PageRejected` for a page
-    with no main text, which never reaches the judgement.
-    """
-    html = visible_nfc(html)
-    document, markup, title, text = _read_html(html)
-    return page_features(html, markup=markup, title=title, text=text, url=document.url)
 
 
 def _authors(markup: PageMarkup, document: trafilatura.settings.Document) -> list[str]:
@@ -450,6 +446,11 @@ def extract_page(
 ) -> Extracted:
     """Decode, extract and sanity-check one page; raise PageRejected if it is no article.
 
+    No article: too few words (:data:`MIN_ARTICLE_WORDS`, with the reason the
+    page gives: not found, a login wall), an HTML page the article-or-not
+    model (:mod:`newsflow.text.pagekind`) does not take for one, or a text
+    longer than any article.
+
     ``charset`` is the encoding the server declared, if the page came over HTTP.
     ``budget`` is the time the page may take in seconds (None or 0: no limit;
     the pipeline passes ``NEWSFLOW_PAGE_TIME_BUDGET``, whose default is the one
@@ -462,13 +463,23 @@ def extract_page(
         check_markup(body)
         text = decode(body, declared=charset)
         kind = sniff_format(text) if mode == "auto" else mode
-        extracted = extract_html(text) if kind == "html" else extract_text(text)
+        if kind == "html":
+            extracted, features = _html_article(text)
+        else:
+            extracted, features = extract_text(text), None
     words = count_words(extracted.text)
     if words < MIN_ARTICLE_WORDS:
         raise PageRejected(
             Stage.EXTRACT,
             _short_page_reason(extracted),
             f"{words} words of clean text (< {MIN_ARTICLE_WORDS})",
+        )
+    if features is not None and not (verdict := judge(features)).is_article:
+        raise PageRejected(
+            Stage.EXTRACT,
+            "not_an_article",
+            f"{verdict.kind} page: article probability {verdict.probability:.2f}"
+            f" < {verdict.threshold:.2f}; most against: {verdict.evidence}",
         )
     if len(extracted.text) > MAX_ARTICLE_CHARS:
         raise PageRejected(

@@ -50,8 +50,28 @@ _SENTENCE_END = re.compile(r"[.!?:;\"'\u201d\u2019)\u3002]$")
 _URL_DATE = re.compile(r"/(?:19|20)\d\d[/-](?:0?[1-9]|1[0-2])(?:[/-]|$)")
 _PRICE = re.compile(r"[$\u20ac\u00a3\u00a5]\s?\d|\d\s?(?:\u20ac|USD|EUR)\b")
 _TAGS = {
-    name: re.compile(rf"<{name}[\s>]", re.I) for name in ("a", "li", "form", "input", "article")
+    name: re.compile(rf"<{name}[\s>]", re.I)
+    for name in (
+        "a",
+        "li",
+        "form",
+        "input",
+        "article",
+        "h2",
+        "h3",
+        "pre",
+        "code",
+        "table",
+        "button",
+    )
 }
+#: Words web sites put in the paths of their stories, and of their other pages.
+_STORY_PATH = re.compile(r"\b(?:news|article|articles|story|stories|blog|post|posts|opinion)\b")
+_OTHER_PATH = re.compile(
+    r"\b(?:products?|shop|store|pricing|services?|category|categories|tags?|collections?"
+    r"|forums?|threads?|questions?|docs?|documentation|help|support|wiki|faq|reference"
+    r"|about|contact|search)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -104,6 +124,12 @@ def page_features(
         "article_element": float(counts["article"] > 0),
         "url_date": float(bool(_URL_DATE.search("/" + path + "/"))),
         "url_depth": min(path.count("/") + 1, 6) if path else 0.0,
+        "url_story_word": float(bool(_STORY_PATH.search(path.lower()))),
+        "url_other_word": float(bool(_OTHER_PATH.search(path.lower()))),
+        "headings_per_word": min((counts["h2"] + counts["h3"]) / max(words, 1), 1.0),
+        "has_code": float(counts["pre"] + counts["code"] > 0),
+        "log_tables": math.log1p(counts["table"]),
+        "log_buttons": math.log1p(counts["button"]),
         "slug_words": min(slug.count("-") + slug.count("_") + 1, 15) if slug else 0.0,
     }
     for kind, types in _DECLARED_KINDS.items():
