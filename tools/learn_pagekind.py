@@ -14,7 +14,7 @@ threshold, and the out-of-fold figures go into the file as ``measured``.
 
 Usage::
 
-    python tools/learn_pagekind.py [--corpora DIR] [--keep 0.985] [--jobs N] [--dry-run]
+    python tools/learn_pagekind.py [--corpora DIR] [--keep 0.993] [--jobs N] [--dry-run]
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def _out_of_fold(x: np.ndarray, y: np.ndarray, sites: list[str]) -> np.ndarray:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpora", type=Path, default=ROOT.parent / "shared" / "corpora")
-    parser.add_argument("--keep", type=float, default=0.985, help="share of articles to keep")
+    parser.add_argument("--keep", type=float, default=0.993, help="share of articles to keep")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--dry-run", action="store_true", help="print, do not write the model")
     args = parser.parse_args(argv)

@@ -73,21 +73,22 @@ _META_MODIFIED_KEYS = frozenset(
         "datemodified",
     }
 )
-#: schema.org types of the object whose ``author`` a page's article has.
-_ARTICLE_TYPES = frozenset(
+#: schema.org types a story declares itself as.
+STORY_TYPES = frozenset(
     {
         "Article",
         "NewsArticle",
         "BlogPosting",
+        "LiveBlogPosting",
         "ReportageNewsArticle",
         "AnalysisNewsArticle",
         "OpinionNewsArticle",
-        "TechArticle",
         "ScholarlyArticle",
         "Report",
-        "WebPage",
     }
 )
+#: schema.org types of the object whose ``author`` is the page's author.
+_AUTHORED_TYPES = STORY_TYPES | {"TechArticle", "WebPage"}
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 #: The elements metadata is read from, one query each: the finders search
@@ -237,7 +238,7 @@ def _from_time_element(soup: BeautifulSoup) -> dt.date | None:
 def _author_entries(objects: list[dict]) -> list[object]:
     """The ``author`` of the page's article object (else of the first object that has one)."""
     with_author = [obj for obj in objects if obj.get("author")]
-    article = [obj for obj in with_author if _types(obj) & _ARTICLE_TYPES]
+    article = [obj for obj in with_author if _types(obj) & _AUTHORED_TYPES]
     chosen = (article or with_author)[:1]
     entries = chosen[0]["author"] if chosen else []
     return entries if isinstance(entries, list) else [entries]

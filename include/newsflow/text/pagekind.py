@@ -23,24 +23,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsflow.text.metadata import PageMarkup
+from newsflow.text.metadata import STORY_TYPES, PageMarkup
 from newsflow.text.words import count_words
 
 MODEL_FILE = Path(__file__).with_name("pagekind.json")
 
 #: JSON-LD types by the kind of page they declare.
 _DECLARED_KINDS = {
-    "article": {
-        "Article",
-        "NewsArticle",
-        "BlogPosting",
-        "ReportageNewsArticle",
-        "AnalysisNewsArticle",
-        "OpinionNewsArticle",
-        "ScholarlyArticle",
-        "Report",
-        "LiveBlogPosting",
-    },
+    "article": STORY_TYPES,
     "product": {"Product", "Offer", "AggregateOffer", "SoftwareApplication", "Service"},
     "listing": {"ItemList", "CollectionPage", "SearchResultsPage", "OfferCatalog"},
     "forum": {"QAPage", "DiscussionForumPosting", "Question", "Answer", "Comment"},

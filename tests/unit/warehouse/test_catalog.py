@@ -282,3 +282,28 @@ def test_a_lake_from_an_earlier_version_gains_the_columns_added_since(lake):
             "SELECT run_id, pages_deferred, sitemaps_read FROM runs ORDER BY run_id"
         ).fetchall()
     assert rows == [("new", 3, 2), ("old", None, None)]
+
+
+def test_an_old_lakes_articles_gain_the_authors_list_and_the_page_dates(lake):
+    """``authors`` (a list), ``modified_at`` and ``site_name`` came after the first
+    lakes: added to an old one, its rows read NULL, and new rows carry them."""
+    publish(lake, ["a"], "old")
+    with lake.connect(read_only=False) as con:
+        for column in ("authors", "modified_at", "site_name"):
+            con.execute(f"ALTER TABLE articles DROP COLUMN {column}")
+    with lake.connect(read_only=False) as con:
+        commit.ensure_schema(con)
+    day = DAY + dt.timedelta(days=1)
+    staging = layout.staging_dir(lake.root, "s", day, "run-b")
+    with commit.PartitionWriter(staging) as writer:
+        article = records.article(
+            "b", authors=["Ana Costa", "Li Wei"], modified_at=DAY, site_name="The Gazette"
+        )
+        writer.write("articles", [article])
+    commit.publish_partition(lake, staging, "s", day, records.run("new"))
+
+    with lake.connect(read_only=True) as con:
+        rows = con.execute(
+            "SELECT article_id, authors, modified_at, site_name FROM articles ORDER BY ALL"
+        ).fetchall()
+    assert rows == [("a", None, None, None), ("b", ["Ana Costa", "Li Wei"], DAY, "The Gazette")]
