@@ -20,6 +20,7 @@ import functools
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,7 +128,8 @@ def page_features(
     return features
 
 
-def _share(paragraphs: list[str], test) -> float:
+def _share(paragraphs: list[str], test: Callable[[str], bool]) -> float:
+    """The share of ``paragraphs`` that pass ``test`` (0 for none)."""
     return sum(1 for p in paragraphs if test(p)) / len(paragraphs) if paragraphs else 0.0
 
 
