@@ -47,6 +47,9 @@ EXTRACTOR_VERSION = f"newsflow-extract/1+trafilatura-{trafilatura.__version__}"
 
 #: Fewer words than this is a stub, an index or an error page, not an article.
 MIN_ARTICLE_WORDS = 60
+#: Below this many words of precision-mode text, trafilatura's default mode
+#: is asked too: precision mode may have cut the story (``_recovers_prose``).
+_SECOND_OPINION_WORDS = 200
 #: Longer clean texts are not news articles; they would also stall NER.
 MAX_ARTICLE_CHARS = 500_000
 #: More ``<`` than this in a page's bytes and it is not parsed: rejected as
@@ -265,6 +268,22 @@ def _trafilatura(html: str, *, favor_precision: bool) -> trafilatura.settings.Do
     )
 
 
+def _recovers_prose(
+    precise: trafilatura.settings.Document, default: trafilatura.settings.Document | None
+) -> bool:
+    """Whether the default mode found the part of an article precision mode cut.
+
+    On some layouts precision mode keeps the lead and drops the rest of the
+    story: the default mode then has at least twice the text, and what it
+    adds (boilerplate paragraphs aside) is nearly all sentences.
+    """
+    if default is None or _word_count(default) < 2 * _word_count(precise):
+        return False
+    kept = set(_paragraphs(precise.text))
+    added = [p for p in _paragraphs(default.text) if p not in kept and not _is_boilerplate(p)]
+    return _prose_share("\n".join(added)) >= 0.9
+
+
 def _word_count(document: trafilatura.settings.Document | None) -> int:
     return count_tokens(document.text) if document is not None and document.text else 0
 
@@ -283,8 +302,9 @@ def extract_html(html: str) -> Extracted:
     """trafilatura's main text and metadata, minus the boilerplate it lets through.
 
     Precision mode scores best overall, but on some layouts it keeps only a
-    stub; then the default mode's text is used, if that one is an article.
-    Whether the page is an article at all is :func:`extract_page`'s question.
+    stub, or only the story's lead; then the default mode's text is used, if
+    that one is an article, or if it adds twice the text and nearly all of
+    that is sentences. Whether the page is an article at all is :func:`extract_page`'s question.
     """
     return _html_article(html)[0]
 
@@ -324,9 +344,13 @@ def _html_article(html: str) -> tuple[Extracted, dict[str, float]]:
 def _read_html(html: str) -> tuple[trafilatura.settings.Document, PageMarkup, str | None, str]:
     """trafilatura's document, the page's markup, its headline and its clean text."""
     document = _trafilatura(html, favor_precision=True)
-    if _word_count(document) < MIN_ARTICLE_WORDS:
+    words = _word_count(document)
+    if words < _SECOND_OPINION_WORDS:
         fallback = _trafilatura(html, favor_precision=False)
-        if _word_count(fallback) >= MIN_ARTICLE_WORDS and _prose_share(fallback.text) >= 0.5:
+        if words < MIN_ARTICLE_WORDS:
+            if _word_count(fallback) >= MIN_ARTICLE_WORDS and _prose_share(fallback.text) >= 0.5:
+                document = fallback
+        elif _recovers_prose(document, fallback):
             document = fallback
     if document is None or not document.text:
         raise PageRejected(Stage.EXTRACT, "no_main_text", "trafilatura found no article body")
