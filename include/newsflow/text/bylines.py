@@ -95,7 +95,7 @@ def _clean_name(text: str) -> str | None:
     folded = name.casefold()
     if not name or _NOT_A_NAME.search(name) or folded in _PLACEHOLDERS | _FUNCTION_WORDS:
         return None
-    first, *_, last = [word.strip(".") for word in folded.split()] * 2
-    if first in _ROLE_MODIFIERS or first in _ROLE_WORDS or last in _ROLE_WORDS:
+    words = [word.strip(".") for word in folded.split()]
+    if words[0] in _ROLE_MODIFIERS or words[0] in _ROLE_WORDS or words[-1] in _ROLE_WORDS:
         return None  # "Sr. Director of Operations", "Shipping Expert": a role, not a name
     return name

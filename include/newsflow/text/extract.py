@@ -322,8 +322,10 @@ def _html_article(html: str) -> tuple[Extracted, dict[str, float]]:
     """:func:`extract_html`'s article and the page's article-or-not features."""
     html = visible_nfc(html)
     document, markup, title, text = _read_html(html)
-    features = page_features(html, markup=markup, title=title, text=text, url=document.url)
     published, date_source = markup.published_date(url=document.url, fallback=document.date)
+    features = page_features(
+        html, markup=markup, title=title, text=text, url=document.url, date_source=date_source
+    )
     authors = _authors(markup, document)
     extracted = Extracted(
         text=text,

@@ -211,10 +211,14 @@ def _from_json_ld(objects: list[dict], field: _DateField) -> dt.date | None:
     return None
 
 
+def _meta_key(meta: Tag) -> str:
+    """What a ``<meta>`` names: its ``property``, ``name`` or ``itemprop``, lower-cased."""
+    return (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+
+
 def _from_meta(soup: BeautifulSoup, field: _DateField) -> dt.date | None:
     for meta in soup.find_all(_META):
-        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
-        if key in field.meta_keys:
+        if _meta_key(meta) in field.meta_keys:
             date = iso_date(meta.get("content"))
             if date:
                 return date
@@ -283,7 +287,7 @@ class PageMarkup:
     def meta_content(self, key: str) -> str | None:
         """The content of the page's first ``<meta>`` named (or with property) ``key``."""
         for meta in self._soup.find_all(_META) if self._soup is not None else ():
-            if (meta.get("property") or meta.get("name") or "").lower() == key:
+            if _meta_key(meta) == key:
                 return meta.get("content")
         return None
 
@@ -306,7 +310,7 @@ class PageMarkup:
         metas = [
             meta.get("content")
             for meta in (self._soup.find_all(_META) if self._soup is not None else ())
-            if (meta.get("name") or meta.get("property") or "").lower() in _META_AUTHOR_KEYS
+            if _meta_key(meta) in _META_AUTHOR_KEYS
         ]
         return self._json_ld_authors(), [content for content in metas if content]
 

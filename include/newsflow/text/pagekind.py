@@ -20,6 +20,7 @@ import functools
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,22 +41,10 @@ _DECLARED_KINDS = {
 _SENTENCE_END = re.compile(r"[.!?:;\"'\u201d\u2019)\u3002]$")
 _URL_DATE = re.compile(r"/(?:19|20)\d\d[/-](?:0?[1-9]|1[0-2])(?:[/-]|$)")
 _PRICE = re.compile(r"[$\u20ac\u00a3\u00a5]\s?\d|\d\s?(?:\u20ac|USD|EUR)\b")
-_TAGS = {
-    name: re.compile(rf"<{name}[\s>]", re.I)
-    for name in (
-        "a",
-        "li",
-        "form",
-        "input",
-        "article",
-        "h2",
-        "h3",
-        "pre",
-        "code",
-        "table",
-        "button",
-    )
-}
+#: The tags counted, in one pass over the page: ``<a ...>`` counts as "a".
+_COUNTED_TAG = re.compile(r"<(a|li|form|input|article|h2|h3|pre|code|table|button)[\s>]", re.I)
+#: The ``date_source`` values of a date the page itself states.
+_STATED_DATE_SOURCES = frozenset({"json_ld", "html_meta", "html_time"})
 #: Words web sites put in the paths of their stories, and of their other pages.
 _STORY_PATH = re.compile(r"\b(?:news|article|articles|story|stories|blog|post|posts|opinion)\b")
 _OTHER_PATH = re.compile(
@@ -81,17 +70,26 @@ class Verdict:
 
 
 def page_features(
-    html: str, *, markup: PageMarkup, title: str | None, text: str, url: str | None
+    html: str,
+    *,
+    markup: PageMarkup,
+    title: str | None,
+    text: str,
+    url: str | None,
+    date_source: str | None,
 ) -> dict[str, float]:
-    """The evidence of one page, as numbers (see the module docstring)."""
+    """The evidence of one page, as numbers (see the module docstring).
+
+    ``date_source`` is where the page's published date came from: only a date
+    the page states (JSON-LD, meta tags, ``<time>``) counts, not one guessed.
+    """
     paragraphs = [p for p in text.split("\n") if p.strip()]
     words = count_words(text)
-    counts = {name: len(pattern.findall(html)) for name, pattern in _TAGS.items()}
+    counts = Counter(tag.lower() for tag in _COUNTED_TAG.findall(html))
     declared = markup.declared_types()
     og_type = (markup.meta_content("og:type") or "").strip().lower()
     path = (url or "").split("://", 1)[-1].partition("/")[2].split("?", 1)[0].strip("/")
     slug = path.rsplit("/", 1)[-1]
-    published, source = markup.published_date(url=None, fallback=None)
     features = {
         "log_words": math.log1p(words),
         "log_paragraphs": math.log1p(len(paragraphs)),
@@ -107,7 +105,7 @@ def page_features(
         "log_prices": math.log1p(len(_PRICE.findall(text))),
         "og_article": float(og_type == "article"),
         "og_other": float(bool(og_type) and og_type != "article"),
-        "states_date": float(published is not None and source != "url"),
+        "states_date": float(date_source in _STATED_DATE_SOURCES),
         "states_modified": float(markup.modified_date() is not None),
         "states_author": float(any(markup.declared_authors())),
         "one_heading": float(markup.heading_count() == 1),
