@@ -1,4 +1,5 @@
-"""What the newsflow DAGs share: the warehouse Asset, their default_args, the catalog task.
+"""What the newsflow DAGs share: the warehouse Asset, their default_args, the names and
+catalog tasks.
 
 Not a DAG file: ``.airflowignore`` keeps the DAG processor from parsing it; the
 DAG files import it from the DAGs folder, which Airflow puts on ``sys.path``.
@@ -29,6 +30,17 @@ DEFAULT_ARGS = {
     "retry_exponential_backoff": True,
     "execution_timeout": dt.timedelta(hours=2),
 }
+
+
+@task(trigger_rule="all_done")
+def settle_names() -> dict:
+    """One canonical name, label and place per name across the corpus, after the publishes.
+
+    Runs whatever happened before it: the partitions that did land get their names.
+    """
+    from newsflow.jobs import upkeep
+
+    return upkeep.settle_names()
 
 
 @task(trigger_rule="all_done", outlets=[WAREHOUSE])

@@ -14,6 +14,8 @@ sidecar `.json` with `url` and `date`) or a JSON-lines dump (`url`, `html` or
   raw archive and publishing it with the daily pipeline's own code.
 * Pages the source already holds (from daily runs or an earlier import) are
   not imported again: no duplicates, no lost rows.
+* `settle_names` then decides every name's canonical form, label and place
+  across the corpus the import added to.
 * Resumable: a re-run of the same archive skips the partitions it already
   published.
 """
@@ -21,7 +23,7 @@ sidecar `.json` with `url` and `date`) or a JSON-lines dump (`url`, `html` or
 from __future__ import annotations
 
 import pendulum
-from _common import DEFAULT_ARGS, refresh_catalog
+from _common import DEFAULT_ARGS, refresh_catalog, settle_names
 from airflow.sdk import Param, dag, get_current_context, task
 
 
@@ -59,7 +61,7 @@ def news_archive_import() -> None:
 
     planned = plan()
     imported = import_partition.partial(planned=planned).expand(date=dates(planned))
-    imported >> refresh_catalog()
+    imported >> settle_names() >> refresh_catalog()
 
 
 news_archive_import()

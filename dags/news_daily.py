@@ -22,7 +22,10 @@ transaction per partition.
   `newsflow_nlp` pool, so NER workers (each holding the model once) scale
   apart from crawling and extraction; `publish` commits the partition.
 * `cluster_stories` then groups the day's articles of all sources into
-  stories (exact and near duplicates), and `check_quality` checks each
+  stories (exact and near duplicates), `settle_names` decides each name's
+  canonical form, label and GeoNames place across the whole corpus (so
+  "Marseille" is one place and "Putin" Vladimir Putin in every article), and
+  `check_quality` checks each
   source's partition (volume against its trailing average, empty text,
   missing dates, reject and duplicate rates), writing the `quality` table and
   failing on a failed check (it does not retry: the data will not change).
@@ -39,7 +42,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pendulum
-from _common import DEFAULT_ARGS, NLP_QUEUE, refresh_catalog
+from _common import DEFAULT_ARGS, NLP_QUEUE, refresh_catalog, settle_names
 from airflow.sdk import CronDataIntervalTimetable, chain, dag, get_current_context, task, task_group
 
 #: Caps how many sources crawl the web at once (``airflow pools set newsflow_fetch 4 ...``).
@@ -141,6 +144,7 @@ def news_daily() -> None:
     steps = [
         partition.expand(source_id=sources),
         cluster_stories(),
+        settle_names(),
         check_quality.expand(source_id=sources),
         refresh_catalog(),
     ]

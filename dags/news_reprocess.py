@@ -11,13 +11,14 @@ the network: after a new extractor, a new spaCy model or a changed setting.
 * Params: `source` (empty: all), `from` / `to` dates (empty: no bound),
   `force`.
 * `plan` lists the partitions; `reprocess` is mapped over them; stories are
-  clustered again per date, then the catalog is refreshed.
+  clustered again per date, names settled across the corpus, then the catalog
+  is refreshed.
 """
 
 from __future__ import annotations
 
 import pendulum
-from _common import DEFAULT_ARGS, refresh_catalog
+from _common import DEFAULT_ARGS, refresh_catalog, settle_names
 from airflow.sdk import Param, dag, get_current_context, task
 
 
@@ -62,7 +63,7 @@ def news_reprocess() -> None:
         return cluster_reprocessed(done)
 
     done = reprocess.expand(partition=plan())
-    cluster_stories(done) >> refresh_catalog()
+    cluster_stories(done) >> settle_names() >> refresh_catalog()
 
 
 news_reprocess()

@@ -12,7 +12,11 @@ time:
 * **expire** snapshots older than `NEWSFLOW_SNAPSHOT_DAYS` (default 7): time
   travel (`newsflow query --at`) reaches that far back;
 * **delete** data files no remaining snapshot references, and orphans that a
-  killed writer left before its commit (once an hour old).
+  killed writer left before its commit (once an hour old);
+* **index** the articles for full-text search again (`index_articles`: a BM25
+  index with DuckDB's `fts` extension, `<root>/search.duckdb`, replaced whole),
+  which `newsflow search`, the News page and `search.search_articles(...)` in
+  SQL read.
 
 Each step is DuckLake's own maintenance function
 (`ducklake_merge_adjacent_files`, `ducklake_expire_snapshots`,
@@ -52,7 +56,14 @@ def news_warehouse_maintenance() -> None:
 
         return maintain_warehouse()
 
-    maintain()
+    @task
+    def index_articles() -> dict[str, object]:
+        """The full-text index rebuilt from the lake's current snapshot."""
+        from newsflow.jobs.upkeep import index_articles
+
+        return index_articles()
+
+    maintain() >> index_articles()
 
 
 news_warehouse_maintenance()

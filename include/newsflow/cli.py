@@ -131,7 +131,7 @@ def _cmd_import_archive(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
     from newsflow.jobs.imports import import_date, plan_import
-    from newsflow.jobs.upkeep import refresh_catalog
+    from newsflow.jobs.upkeep import refresh_catalog, settle_names
 
     progress = sys.stderr.isatty()
     plan = plan_import(args.path, args.source, progress=progress, settings=settings)
@@ -148,6 +148,7 @@ def _cmd_import_archive(args: argparse.Namespace, settings: Settings) -> int:
             f"{date:10}  {result['imported']:5d}  {result['already_held']:5d}  "
             f"{result['articles']:8d}  {result['rejects']:7d}"
         )
+    settle_names(settings=settings)
     refresh_catalog(settings=settings)
     return 0
 
@@ -195,7 +196,7 @@ def _reprocess(todo: list[dict], settings: Settings) -> None:
     from tqdm import tqdm
 
     from newsflow.jobs.reprocess import cluster_reprocessed, reprocess
-    from newsflow.jobs.upkeep import refresh_catalog
+    from newsflow.jobs.upkeep import refresh_catalog, settle_names
 
     quiet = not sys.stderr.isatty()
     done = []
@@ -207,6 +208,7 @@ def _reprocess(todo: list[dict], settings: Settings) -> None:
             f"rejects={result['rejects']} entities={result['entities']}"
         )
     cluster_reprocessed(done, settings=settings)
+    settle_names(settings=settings)
     refresh_catalog(settings=settings)
 
 
@@ -267,6 +269,23 @@ def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from newsflow.warehouse import queries, search
+
+    with queries.analyst(settings.lake()) as con:
+        hits = search.search(
+            con, args.query, source=args.source, since=args.since, until=args.until,
+            limit=args.limit,
+        )  # fmt: skip
+    for rank, hit in enumerate(hits, 1):
+        print(f"{rank:2d}. {hit.score:6.2f}  {hit.source}  {hit.date}  {hit.title or '(no title)'}")
+        print(f"    {hit.url or hit.article_id}")
+        print(f"    {hit.snippet}")
+    if not hits:
+        print(f"no article matches {args.query!r}")
+    return 0
+
+
 def _cmd_warehouse_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from newsflow.warehouse.migrate import migrate
 
@@ -289,10 +308,13 @@ def _cmd_warehouse_init(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_warehouse_maintain(args: argparse.Namespace, settings: Settings) -> int:
-    from newsflow.jobs.upkeep import maintain_warehouse
+    from newsflow.jobs.upkeep import index_articles, maintain_warehouse
 
     report = maintain_warehouse(settings=settings)
     print(" ".join(f"{key}={value}" for key, value in report.items()))
+    index = index_articles(settings=settings)
+    print(f"search index: {index['articles']} articles of snapshot {index['snapshot']} "
+          f"in {index['seconds']} s")  # fmt: skip
     return 0
 
 
@@ -396,6 +418,14 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--at", help="answer as of a lake snapshot id or a timestamp (time travel)")
     query.set_defaults(func=_cmd_query)
 
+    find = commands.add_parser("search", help="full-text (BM25) search of the articles")
+    find.add_argument("query", help="words to find, e.g. 'gas pipeline sanctions'")
+    find.add_argument("--source", help="only this source")
+    find.add_argument("--from", dest="since", type=_date, help="first date, YYYY-MM-DD")
+    find.add_argument("--to", dest="until", type=_date, help="last date, YYYY-MM-DD")
+    find.add_argument("--limit", type=_positive, default=10, help="at most N articles")
+    find.set_defaults(func=_cmd_search)
+
     warehouse = commands.add_parser("warehouse", help="the lake: init, migrate, maintain")
     actions = warehouse.add_subparsers(dest="action", required=True)
     init = actions.add_parser(
@@ -407,7 +437,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     migrate.set_defaults(func=_cmd_warehouse_migrate)
     maintain = actions.add_parser(
-        "maintain", help="merge small files, expire old snapshots, delete unreferenced files"
+        "maintain",
+        help="merge small files, expire old snapshots, delete unreferenced files, "
+        "rebuild the search index",
     )
     maintain.set_defaults(func=_cmd_warehouse_maintain)
     return parser

@@ -84,12 +84,22 @@ class Entity:
 
     article_id: str
     text: str
+    #: The label and the canonical name the corpus decided (newsflow.nlp.corpus).
     label: str
     canonical: str
     start_char: int
     end_char: int
     sentence: int
     model: str
+    #: The label and the canonical name the article alone gave (newsflow.nlp.entities):
+    #: what the corpus decision is recomputed from.
+    ner_label: str
+    ner_canonical: str
+    #: The GeoNames place a GPE or LOC name means in its article, where the gazetteer knows it.
+    geonames_id: int | None = None
+    country_code: str | None = None
+    lat: float | None = None
+    lon: float | None = None
 
 
 @dataclass(slots=True, kw_only=True)

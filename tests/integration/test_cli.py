@@ -26,7 +26,7 @@ def test_help_lists_the_subcommands():
     out = newsflow("--help").stdout
     for command in (
         "extract", "run", "sources", "summary", "status", "query", "import-archive", "reprocess",
-        "warehouse",
+        "search", "warehouse",
     ):  # fmt: skip
         assert command in out
     query = newsflow("query", "--help").stdout

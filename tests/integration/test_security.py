@@ -160,20 +160,27 @@ MAINTENANCE = "include/newsflow/warehouse/maintenance.py"
 MIGRATE = "include/newsflow/warehouse/migrate.py"
 QUERIES = "include/newsflow/warehouse/queries.py"
 SCHEMA = "include/newsflow/warehouse/schema.py"
+SEARCH = "include/newsflow/warehouse/search.py"
 VIEWS = "include/newsflow/warehouse/views.py"
 #: ``(file, function, interpolated expression)`` in SQL text, each reviewed: table
 #: and view names come from SCHEMAS / ANALYST_VIEWS / REPLACED_TABLES (constants, or
 #: checked against SCHEMAS by ``as_table`` first), the lake's alias is ``ALIAS``, paths
-#: and timestamps are quoted by ``catalog._quote`` (or the same doubling of quotes),
+#: and timestamps are quoted by ``catalog.sql_literal`` (or the same doubling of quotes),
 #: a snapshot id is all digits, the rest are module constants.
 REVIEWED = {
-    (CATALOG, "attach_statements", "_quote(self.extension_dir)"),
+    (CATALOG, "attach_statements", "sql_literal(self.extension_dir)"),
     (CATALOG, "attach_statements", "name"),  # Lake.extensions: "ducklake" and the scanner
-    (CATALOG, "attach_statements", "target"),  # _quote(...)
+    (CATALOG, "attach_statements", "target"),  # sql_literal(...)
     (CATALOG, "attach_statements", "ALIAS"),
-    (CATALOG, "attach_statements", "', '.join(options)"),  # _quote'd path, digits, _quote'd time
-    (CATALOG, "install_extensions", "_quote(extension_file(name))"),
-    (CATALOG, "sandbox", "', '.join(map(_quote, allowed))"),
+    (
+        CATALOG,
+        "attach_statements",
+        "', '.join(options)",
+    ),  # sql_literal'd path, digits, sql_literal'd time
+    (CATALOG, "_search_attach", "SEARCH_ALIAS"),
+    (CATALOG, "_search_attach", "path"),  # sql_literal(...)
+    (CATALOG, "install_extensions", "sql_literal(extension_file(name))"),
+    (CATALOG, "sandbox", "', '.join(map(sql_literal, allowed))"),
     (COMMIT, "create", "ALIAS"),
     (COMMIT, "_stale_partitioning", "meta"),  # f"__ducklake_metadata_{ALIAS}"
     (COMMIT, "writer", "ALIAS"),
@@ -183,6 +190,10 @@ REVIEWED = {
     (COMMIT, "_commit_message", "ALIAS"),
     (COMMIT, "_last_snapshot", "ALIAS"),
     (COMMIT, "_parquet", "literal"),  # glob_literal(path), quoted
+    # "c = s.c" and "e.c IS DISTINCT FROM s.c" for c in the constant SETTLED_COLUMNS
+    (COMMIT, "set_entity_names", "c"),
+    (COMMIT, "update", "assignments"),
+    (COMMIT, "update", "differs"),
     (MAINTENANCE, "_data_files", "ALIAS"),
     (MAINTENANCE, "_delete_orphans", "ALIAS"),
     (MAINTENANCE, "_expire_snapshots", "ALIAS"),
@@ -197,6 +208,16 @@ REVIEWED = {
     (QUERIES, "table_counts", "table"),  # callers pass table names (constants)
     (QUERIES, "published_rows", "table"),  # checked against the two names
     (SCHEMA, "create_table_sql", "table"),
+    # the index's statements: module constants and a quoted temp path
+    (SEARCH, "<module>", "ALIAS"),
+    (SEARCH, "<module>", "SEARCH_ALIAS"),
+    (SEARCH, "<module>", "SEARCH_MACRO"),
+    (SEARCH, "<module>", "_FTS"),
+    (SEARCH, "build_index", "ALIAS"),
+    (SEARCH, "build_index", "SEARCH_ALIAS"),
+    (SEARCH, "build_index", "sql_literal(temp)"),
+    (SEARCH, "search", "SEARCH_ALIAS"),
+    (SEARCH, "search", "SEARCH_MACRO"),
     # a table and column of SCHEMAS, with its type from _DUCKDB_TYPES
     (SCHEMA, "add_column_sql", "table"),
     (SCHEMA, "add_column_sql", "column"),
@@ -516,7 +537,7 @@ def test_the_analyst_connection_is_locked_whatever_statement_reaches_it(lake, ou
             with pytest.raises(duckdb.Error, match="locked"):
                 con.execute(f"SET {setting}")
         with pytest.raises(duckdb.Error, match="disabled"):
-            con.execute("LOAD fts")
+            con.execute("LOAD postgres_scanner")
         with pytest.raises(duckdb.Error, match="Permission"):
             con.execute("INSTALL httpfs")
         with pytest.raises(duckdb.Error, match="Permission"):

@@ -67,7 +67,9 @@ def entity(article_id: str, **values: object) -> Entity:
         "sentence": 0,
         "model": "en_core_web_sm-3.8.0",
     }
-    return Entity(article_id=article_id, **{**fields, **values})
+    fields |= values
+    ner = {"ner_label": fields["label"], "ner_canonical": fields["canonical"]}
+    return Entity(article_id=article_id, **(ner | fields))
 
 
 def reject(raw_ref: str, **values: object) -> Reject:

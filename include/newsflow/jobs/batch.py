@@ -18,7 +18,6 @@ as in one process.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import itertools
@@ -40,7 +39,7 @@ from newsflow.acquire.urls import canonical_or_none, redact, redact_text
 from newsflow.config import Settings
 from newsflow.nlp import dedupe
 from newsflow.nlp.bounds import batched
-from newsflow.nlp.entities import NerLimits, find_entities
+from newsflow.nlp.entities import Mention, NerLimits, find_entities
 from newsflow.records import Article, Entity, Reject, Stage
 from newsflow.text.extract import EXTRACTOR_VERSION, Extracted, PageRejected, extract_page
 from newsflow.text.words import count_words
@@ -207,10 +206,7 @@ def enrich_batch(articles: pa.Table, options: EnrichOptions) -> EnrichedBatch:
             result.models.append(model_id)
         for i, entities in zip(group, per_text, strict=True):
             ner_model[i] = model_id
-            found[i] = [
-                Entity(article_id=ids[i], model=model_id, **dataclasses.asdict(m))
-                for m in entities.mentions
-            ]
+            found[i] = [_entity(ids[i], model_id, m) for m in entities.mentions]
             if entities.cut_at is not None:
                 result.ner_cut.append(ids[i])
                 log.warning(
@@ -228,6 +224,22 @@ def enrich_batch(articles: pa.Table, options: EnrichOptions) -> EnrichedBatch:
     result.entities = list(itertools.chain.from_iterable(found))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _entity(article_id: str, model: str, mention: Mention) -> Entity:
+    """The mention's row, its corpus name and label those of its article until names are settled."""
+    return Entity(
+        article_id=article_id,
+        text=mention.text,
+        label=mention.label,
+        canonical=mention.canonical,
+        start_char=mention.start_char,
+        end_char=mention.end_char,
+        sentence=mention.sentence,
+        model=model,
+        ner_label=mention.label,
+        ner_canonical=mention.canonical,
+    )
 
 
 def _set_column(table: pa.Table, name: str, values: list) -> pa.Table:

@@ -62,7 +62,7 @@ from newsflow.jobs.batch import (
 )
 from newsflow.jobs.runs import as_date, log_stage, manual_run_id
 from newsflow.jobs.sources import registered_source, source_for_run
-from newsflow.jobs.upkeep import check_quality, cluster_stories, refresh_catalog
+from newsflow.jobs.upkeep import check_quality, cluster_stories, refresh_catalog, settle_names
 from newsflow.records import Article, Reject, Run, Stage
 from newsflow.text.extract import EXTRACTOR_VERSION, MIN_ARTICLE_WORDS
 from newsflow.warehouse import commit, layout, maintenance, queries
@@ -726,13 +726,14 @@ def run_partition(
     refetch: bool = False,
     settings: Settings | None = None,
 ) -> dict:
-    """Fetch, extract, enrich, publish, cluster, catalog and check one partition: the DAG
-    for one source, in one process (``newsflow run``)."""
+    """Fetch, extract, enrich, publish, cluster, settle names, catalog and check one
+    partition: the DAG for one source, in one process (``newsflow run``)."""
     settings = settings or Settings.current()
     fetched = fetch_partition(source_id, date, refetch=refetch, settings=settings)
     extracted = extract_partition(fetched, settings=settings)
     result = publish_partition(enrich_partition(extracted, settings=settings), settings=settings)
     cluster_stories(date, settings=settings)
+    settle_names(settings=settings)
     refresh_catalog(settings=settings)
     result["quality"] = check_quality(source_id, date, strict=False, settings=settings)
     return result

@@ -13,8 +13,9 @@ import pyarrow as pa
 
 from newsflow.config import Settings
 from newsflow.jobs.runs import as_date, log_stage
-from newsflow.nlp import dedupe
-from newsflow.warehouse import commit, maintenance, quality, queries
+from newsflow.nlp import corpus, dedupe
+from newsflow.nlp.gazetteer import Gazetteer, load_gazetteer
+from newsflow.warehouse import commit, maintenance, quality, queries, search
 
 #: What clustering reads of the trailing days' articles (``dedupe.ArticleKey``'s fields).
 _ARTICLE_KEYS = """
@@ -60,6 +61,115 @@ def cluster_stories(date: str | dt.date, *, settings: Settings | None = None) ->
         changed=changed,
     )
     return {"date": day.isoformat(), "articles": len(assignments), "duplicates": duplicates}
+
+
+#: Every name's votes: its mentions per label, as the articles alone gave them (a lake
+#: written before the corpus vote has only ``canonical`` and ``label``).
+_NAME_VOTES = """
+SELECT coalesce(ner_canonical, canonical), coalesce(ner_label, label), count(*)
+FROM entities GROUP BY ALL
+"""
+#: Every entity row of the articles holding a row the settled names would change: a
+#: name or label that differs, a place not yet linked, a row from before the vote.
+_UNSETTLED_ROWS = """
+WITH unsettled AS (
+    SELECT DISTINCT e.source, e.date, e.article_id
+    FROM entities AS e
+    JOIN settled AS s ON s.ner_canonical = coalesce(e.ner_canonical, e.canonical)
+    WHERE e.canonical IS DISTINCT FROM s.canonical OR e.label IS DISTINCT FROM s.label
+       OR e.ner_label IS NULL OR (s.linkable AND e.geonames_id IS NULL)
+)
+SELECT e.source, e.date, e.article_id, e.start_char,
+       coalesce(e.ner_canonical, e.canonical) AS ner_canonical,
+       coalesce(e.ner_label, e.label) AS ner_label
+FROM entities AS e
+JOIN unsettled AS u ON u.source = e.source AND u.date = e.date AND u.article_id = e.article_id
+"""
+
+
+def settle_names(*, settings: Settings | None = None) -> dict:
+    """Decide every name's canonical form, label and place across the corpus, and write them.
+
+    Runs after each publish (the DAGs, ``newsflow run``, imports, reprocessing):
+    the votes of every entity row are read again, so the decision is the
+    corpus's as it now stands, and only the articles whose rows it changes are
+    rewritten (:func:`newsflow.warehouse.commit.set_entity_names`).
+    """
+    settings = settings or Settings.current()
+    lake = settings.lake()
+    gazetteer = load_gazetteer()
+    with commit.writer(lake) as con:
+        settled = corpus.settle_names(con.execute(_NAME_VOTES).fetchall(), gazetteer)
+        con.register("settled", _settled_table(settled, gazetteer))
+        rows = con.execute(_UNSETTLED_ROWS).to_arrow_table()
+    updates = _settled_rows(rows, settled, gazetteer)
+    changed = commit.set_entity_names(lake, updates) if updates.num_rows else 0
+    result = {"names": len(settled), "articles": _article_count(rows), "changed": changed}
+    log_stage("names", "*", "*", **result)
+    return result
+
+
+def _settled_table(settled: dict[str, corpus.SettledName], gazetteer: Gazetteer) -> pa.Table:
+    """The settled names as a table to join: ``ner_canonical, canonical, label, linkable``."""
+    names = list(settled)
+    return pa.table(
+        {
+            "ner_canonical": names,
+            "canonical": [settled[n].canonical for n in names],
+            "label": [settled[n].label for n in names],
+            "linkable": [
+                settled[n].label in corpus.PLACE_LABELS
+                and bool(gazetteer.candidates(settled[n].canonical))
+                for n in names
+            ],
+        }
+    )
+
+
+def _article_count(rows: pa.Table) -> int:
+    keys = (rows.column(c).to_pylist() for c in ("source", "date", "article_id"))
+    return len(set(zip(*keys, strict=True)))
+
+
+def _settled_rows(
+    rows: pa.Table, settled: dict[str, corpus.SettledName], gazetteer: Gazetteer
+) -> pa.Table:
+    """``rows`` with their corpus name, label and place: places are linked article by article."""
+    records = rows.to_pylist()
+    by_article: dict[tuple, list[dict]] = {}
+    for row in records:
+        name = settled[row["ner_canonical"]]
+        row |= {"canonical": name.canonical, "label": name.label}
+        by_article.setdefault((row["source"], row["date"], row["article_id"]), []).append(row)
+    for article_rows in by_article.values():
+        places = corpus.link_places(((r["canonical"], r["label"]) for r in article_rows), gazetteer)
+        for row in article_rows:
+            place = places.get(row["canonical"]) if row["label"] in corpus.PLACE_LABELS else None
+            row |= {
+                "geonames_id": place and place.geonames_id,
+                "country_code": place and place.country_code,
+                "lat": place and place.lat,
+                "lon": place and place.lon,
+            }
+    return pa.Table.from_pylist(records, schema=_SETTLED_SCHEMA)
+
+
+_SETTLED_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("date", pa.date32()),
+        ("article_id", pa.string()),
+        ("start_char", pa.int32()),
+        ("ner_canonical", pa.string()),
+        ("ner_label", pa.string()),
+        ("canonical", pa.string()),
+        ("label", pa.string()),
+        ("geonames_id", pa.int64()),
+        ("country_code", pa.string()),
+        ("lat", pa.float64()),
+        ("lon", pa.float64()),
+    ]
+)
 
 
 def check_quality(
@@ -115,3 +225,12 @@ def maintain_warehouse(*, settings: Settings | None = None) -> dict[str, int]:
         settings.warehouse, older_than=dt.timedelta(hours=settings.staging_hours)
     )
     return {**report.to_dict(), "staging_removed": len(swept)}
+
+
+def index_articles(*, settings: Settings | None = None) -> dict[str, object]:
+    """Build the articles' full-text index again from the lake as it is now (``search``)."""
+    settings = settings or Settings.current()
+    report = search.build_index(settings.lake())
+    log_stage("index", "*", "*", articles=report.articles, snapshot=report.snapshot_id,
+              seconds=report.seconds)  # fmt: skip
+    return {"articles": report.articles, "snapshot": report.snapshot_id, "seconds": report.seconds}

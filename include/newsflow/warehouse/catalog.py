@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 
 #: The name the lake is attached under, in every connection and in ``attach.sql``.
 ALIAS = "newsflow"
+#: What readers attach the full-text index as (``newsflow.warehouse.search``).
+SEARCH_ALIAS = "search"
 #: (directory, extensions) this process has checked are installed.
 _INSTALLED: set[tuple[Path, tuple[str, ...]]] = set()
 
@@ -113,7 +115,8 @@ def _exclusive(path: Path) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-def _quote(value: str | Path) -> str:
+def sql_literal(value: str | Path) -> str:
+    """``value`` as a SQL string literal (quotes doubled): how paths go into SQL."""
     return "'" + str(value).replace("'", "''") + "'"
 
 
@@ -262,32 +265,52 @@ class Lake:
 
     @property
     def extensions(self) -> tuple[str, ...]:
-        return ("ducklake", self.catalog.scanner)
+        return ("ducklake", self.catalog.scanner, "fts")
 
-    def attach_statements(self, *, read_only: bool, at: str | None = None) -> list[str]:
+    @property
+    def search_path(self) -> Path:
+        """The articles' full-text index (``newsflow.warehouse.search``)."""
+        return self.root / layout.SEARCH_FILE
+
+    def attach_statements(
+        self, *, read_only: bool, at: str | None = None, search: bool = True
+    ) -> list[str]:
         """The statements that open the lake, as ``attach.sql`` holds them.
 
         ``at``: a snapshot id or a timestamp, to read the lake as it was then.
+        A reader also gets the full-text index, as ``search``, once one is built
+        (``search``: False leaves it out); it is the current one whatever ``at``.
         """
         # The data path is always the root's ``lake/`` (file paths in the catalog are
         # relative to it), so a warehouse moved to another folder or mount still opens.
-        options = [f"DATA_PATH {_quote(f'{self.data_path}{os.sep}')}", "OVERRIDE_DATA_PATH TRUE"]
+        options = [
+            f"DATA_PATH {sql_literal(f'{self.data_path}{os.sep}')}",
+            "OVERRIDE_DATA_PATH TRUE",
+        ]
         if read_only:
             options.append("READ_ONLY")
         if at is not None:
             option = "SNAPSHOT_VERSION" if at.isdigit() else "SNAPSHOT_TIME"
-            options.append(f"{option} {at if at.isdigit() else _quote(at)}")
-        target = _quote(f"ducklake:{self.catalog.attach_target()}")
+            options.append(f"{option} {at if at.isdigit() else sql_literal(at)}")
+        target = sql_literal(f"ducklake:{self.catalog.attach_target()}")
         return [
-            f"SET extension_directory = {_quote(self.extension_dir)}",
+            f"SET extension_directory = {sql_literal(self.extension_dir)}",
             # query results go to stdout (newsflow query, scripts): no progress bar in them
             "SET enable_progress_bar = false",
             "SET autoinstall_known_extensions = false",
             "SET autoload_known_extensions = false",
             *(f"LOAD {name}" for name in self.extensions),
             f"ATTACH IF NOT EXISTS {target} AS {ALIAS} ({', '.join(options)})",
+            *self._search_attach(read_only and search),
             f"USE {ALIAS}",
         ]
+
+    def _search_attach(self, wanted: bool) -> list[str]:
+        """Attach the full-text index read-only, if ``wanted`` and one is built."""
+        if not (wanted and self.search_path.exists()):
+            return []
+        path = sql_literal(self.search_path)
+        return [f"ATTACH IF NOT EXISTS {path} AS {SEARCH_ALIAS} (READ_ONLY)"]
 
     def attach_sql(self) -> str:
         """``attach.sql``: open the lake read-only (DuckDB CLI ``-init``, Python, ``newsflow``)."""
@@ -322,7 +345,7 @@ class Lake:
                 missing = self._missing_extensions()
                 with duckdb.connect(config=self._config()) as con:
                     for name in missing:
-                        con.execute(f"INSTALL {_quote(extension_file(name))}")
+                        con.execute(f"INSTALL {sql_literal(extension_file(name))}")
                         log.info("installed DuckDB extension %s into %s", name, self.extension_dir)
         _INSTALLED.add((self.extension_dir, self.extensions))
 
@@ -343,7 +366,9 @@ class Lake:
             "autoload_known_extensions": False,
         }
 
-    def connect(self, *, read_only: bool, at: str | None = None) -> duckdb.DuckDBPyConnection:
+    def connect(
+        self, *, read_only: bool, at: str | None = None, search: bool = True
+    ) -> duckdb.DuckDBPyConnection:
         """An in-memory DuckDB with the lake attached as ``newsflow`` and in use.
 
         A read-write attach creates the catalog if there is none; writers that
@@ -359,7 +384,7 @@ class Lake:
         for attempt in itertools.count(1):
             con = duckdb.connect(config=self._config())
             try:
-                for statement in self.attach_statements(read_only=read_only, at=at):
+                for statement in self.attach_statements(read_only=read_only, at=at, search=search):
                     con.execute(statement)
                 return con
             except duckdb.Error as e:
@@ -385,6 +410,6 @@ class Lake:
     def sandbox(self, con: duckdb.DuckDBPyConnection) -> None:
         """Make ``con`` read nothing but the lake, for good (``lock_configuration``)."""
         allowed = [f"{self.data_path}{os.sep}", *map(str, self.catalog.readable_paths())]
-        con.execute(f"SET allowed_directories = [{', '.join(map(_quote, allowed))}]")
+        con.execute(f"SET allowed_directories = [{', '.join(map(sql_literal, allowed))}]")
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")

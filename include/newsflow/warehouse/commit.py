@@ -362,3 +362,42 @@ def set_clusters(lake: Lake, date: dt.date, clusters: pa.Table) -> int:
 
     with writer(lake) as con:
         return in_transaction(con, update, what=f"clusters {date}")
+
+
+#: The columns :func:`set_entity_names` writes; the rows are keyed by partition,
+#: article and offset.
+SETTLED_COLUMNS = (
+    "canonical",
+    "label",
+    "ner_canonical",
+    "ner_label",
+    "geonames_id",
+    "country_code",
+    "lat",
+    "lon",
+)
+
+
+def set_entity_names(lake: Lake, settled: pa.Table) -> int:
+    """Write entity rows' corpus names, labels and places (``newsflow.nlp.corpus``).
+
+    ``settled`` has ``source``, ``date``, ``article_id``, ``start_char`` and
+    :data:`SETTLED_COLUMNS`; only rows that differ are updated, in one
+    transaction, so an identical re-run changes nothing. Returns how many rows
+    changed. A publish committed meanwhile conflicts and the update runs again.
+    """
+    assignments = ", ".join(f"{c} = s.{c}" for c in SETTLED_COLUMNS)
+    differs = " OR ".join(f"e.{c} IS DISTINCT FROM s.{c}" for c in SETTLED_COLUMNS)
+
+    def update(con: duckdb.DuckDBPyConnection) -> int:
+        con.register("settled", settled)
+        (changed,) = con.execute(
+            f"UPDATE entities AS e SET {assignments} FROM settled AS s "
+            "WHERE e.source = s.source AND e.date = s.date AND e.article_id = s.article_id "
+            f"AND e.start_char = s.start_char AND ({differs})"
+        ).fetchone()
+        _commit_message(con, "entity names", changed=changed)
+        return changed
+
+    with writer(lake) as con:
+        return in_transaction(con, update, what="entity names")

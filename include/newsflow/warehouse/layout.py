@@ -4,6 +4,7 @@
 
     <root>/catalog.sqlite            the DuckLake catalog (embedded deployments)
     <root>/attach.sql                what analysts run to open the lake read-only
+    <root>/search.duckdb             the articles' full-text (BM25) index
     <root>/lake/main/<table>/source=<id>/year=<yyyy>/month=<m>/ducklake-<uuid>.parquet
                                      the data (a day's files, merged by month)
     <root>/raw/source=<id>/date=<day>/pages.warc.gz   every response a fetch got
@@ -27,6 +28,8 @@ from newsflow.records import validate_source_id
 DEFAULT_EXTENSION_DIR = Path(sys.prefix) / "duckdb_extensions"
 CATALOG_FILE = "catalog.sqlite"
 ATTACH_FILE = "attach.sql"
+#: The full-text index of the articles (newsflow.warehouse.search).
+SEARCH_FILE = "search.duckdb"
 DATA_DIR = "lake"
 STAGING = "_staging"
 LOCKS = "_locks"

@@ -72,6 +72,12 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("end_char", pa.int32()),
             ("sentence", pa.int32()),
             ("model", pa.string()),
+            ("ner_label", pa.string()),
+            ("ner_canonical", pa.string()),
+            ("geonames_id", pa.int64()),
+            ("country_code", pa.string()),
+            ("lat", pa.float64()),
+            ("lon", pa.float64()),
         ]
     ),
     "rejects": pa.schema(

@@ -14,6 +14,10 @@ to keep. Each view answers one question:
 - ``source_daily``: what did each source deliver per day: articles, words,
   rejects by reason, languages, duplicates of earlier stories?
 - ``article_entities``: which entities does each article mention, how often?
+- ``entity_names``: every name the corpus settled (``newsflow.nlp.corpus``): its
+  label, GeoNames place (id, country, coordinates), the forms articles wrote it
+  in, mentions, articles, sources, first and last date. A place name two places
+  share ("Georgia") has a row per place.
 - ``story_clusters``: which sources covered the same story, and when first?
 - ``latest_runs``: the run that made each partition as it is now (the newest
   ``runs`` row of each source and date).
@@ -101,6 +105,18 @@ SELECT a.article_id, a.source, a.date, a.title, a.url, e.canonical, e.label,
 FROM articles AS a
 JOIN entities AS e ON e.article_id = a.article_id AND e.source = a.source AND e.date = a.date
 GROUP BY ALL
+""",
+    "entity_names": f"""
+SELECT canonical, label, geonames_id,
+       any_value(country_code) AS country_code, any_value(lat) AS lat, any_value(lon) AS lon,
+       list(DISTINCT text ORDER BY text) AS aliases,
+       count(*) AS mentions,
+       count(DISTINCT article_id) AS articles,
+       list(DISTINCT source ORDER BY source) AS sources,
+       min(date) AS first_date, max(date) AS last_date
+FROM entities
+WHERE label IN {NAME_LABELS_SQL}
+GROUP BY canonical, label, geonames_id
 """,
     "latest_runs": """
 SELECT * FROM runs

