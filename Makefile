@@ -52,6 +52,10 @@ run: $(AIRFLOW_HOME)/.pools
 	    || { tail -50 $(AIRFLOW_HOME)/dags-test-$$day.log; exit 1; }; \
 	  grep -o "DagRun Finished: .*state=[a-z]*" $(AIRFLOW_HOME)/dags-test-$$day.log | sed 's/.*\(state=[a-z]*\)/   \1/'; \
 	done
+	@echo "== news_warehouse_maintenance (compaction, snapshots, the search index)"
+	@airflow dags test news_warehouse_maintenance > $(AIRFLOW_HOME)/dags-test-maintenance.log 2>&1 \
+	  || { tail -50 $(AIRFLOW_HOME)/dags-test-maintenance.log; exit 1; }
+	@grep -o "DagRun Finished: .*state=[a-z]*" $(AIRFLOW_HOME)/dags-test-maintenance.log | sed 's/.*\(state=[a-z]*\)/   \1/'
 	newsflow summary
 
 test: $(INSTALLED)

@@ -234,7 +234,7 @@ def _print_table(cursor) -> None:
 
 
 def _cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
-    from newsflow.warehouse import layout, queries
+    from newsflow.warehouse import layout, queries, search
 
     with queries.analyst(settings.lake()) as con:
         print(f"Warehouse {settings.warehouse}: latest run per partition")
@@ -243,6 +243,14 @@ def _cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
         print(TOP_ENTITIES_SQL.strip())
         print()
         _print_table(con.execute(TOP_ENTITIES_SQL))
+        top = con.execute(TOP_ENTITIES_SQL).fetchone()
+        if top:
+            print(f'\nExample search: newsflow search "{top[1]}" --limit 3')
+            try:
+                for hit in search.search(con, top[1], limit=3):
+                    print(f"  {hit.score:6.2f}  {hit.source}  {hit.date}  {hit.title}")
+            except search.IndexMissing as e:
+                print(f"  {e}")
     attach = settings.warehouse / layout.ATTACH_FILE
     print(f'\nMore: newsflow query "SQL", or duckdb -init {attach} (read-only)')
     return 0

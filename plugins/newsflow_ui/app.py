@@ -2,8 +2,9 @@
 
 Operators and analysts would rather look than read: per source and day the
 articles, rejects by reason and languages, a volume trend, the top entities
-and the trend of a chosen one, each partition linked to the DAG run that wrote
-it. The page is rendered on the server; two small SVG charts are drawn by an
+and the trend of a chosen one, places per country, a search box over the
+articles (the full-text index), each partition linked to the DAG run that
+wrote it. The page is rendered on the server; two small SVG charts are drawn by an
 inline script from the JSON endpoints below (no CDN: the machines have no
 internet).
 
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=HERE / "templates")
 TOP_ENTITIES = 25
+COUNTRIES = 20
+SEARCH_HITS = 10
 
 
 def settings() -> Settings:
@@ -108,16 +111,25 @@ def openapi_schema() -> dict[str, Any]:
 
 
 @app.get("/", response_class=HTMLResponse)
-def news_page(request: Request, entity: str | None = None) -> HTMLResponse:
-    """The page: summary, charts (drawn by the inline script), top entities, partitions."""
+def news_page(
+    request: Request,
+    entity: str | None = None,
+    q: Annotated[str, Query(max_length=500)] = "",
+) -> HTMLResponse:
+    """The page: search, summary, charts (drawn by the inline script), top entities,
+    places by country, partitions."""
     with warehouse() as con:
         parts = queries.partitions(con)
         top = queries.top_entities(con, TOP_ENTITIES)
+        places = queries.places_by_country(con, COUNTRIES)
+        found = queries.search(con, q, SEARCH_HITS)
     chosen = entity or (top[0]["name"] if top else None)
     context = {
         "warehouse": settings().warehouse,
         "partitions": parts,
         "top": top,
+        "places": places,
+        "search": found,
         "entity": chosen,
         "totals": {
             "partitions": len(parts),
@@ -159,6 +171,23 @@ def api_entity_trend(name: Annotated[str, Query(min_length=1, max_length=500)]) 
     """Mentions of one entity (canonical name) per day, one series per source."""
     with warehouse() as con:
         return queries.entity_trend(con, queries.partitions(con), name)
+
+
+@app.get("/api/places")
+def api_places(limit: Annotated[int, Query(ge=1, le=300)] = COUNTRIES) -> list[dict[str, Any]]:
+    """Mentions of places per country, with each country's most mentioned places."""
+    with warehouse() as con:
+        return queries.places_by_country(con, limit)
+
+
+@app.get("/api/search")
+def api_search(
+    q: Annotated[str, Query(min_length=1, max_length=500)],
+    limit: Annotated[int, Query(ge=1, le=100)] = SEARCH_HITS,
+) -> dict[str, Any]:
+    """Full-text (BM25) search of the articles: best first, with a snippet each."""
+    with warehouse() as con:
+        return queries.search(con, q, limit)
 
 
 @app.get("/icon.svg", include_in_schema=False)

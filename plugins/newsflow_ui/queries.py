@@ -188,3 +188,55 @@ def top_entities(con: duckdb.DuckDBPyConnection | None, limit: int) -> list[dict
         {"name": name, "label": label, "mentions": mentions, "articles": articles, "sources": srcs}
         for name, label, mentions, articles, srcs in rows
     ]
+
+
+#: Places the corpus linked to GeoNames (``entity_names``), by the country they are (in).
+_PLACES_BY_COUNTRY_SQL = """
+SELECT country_code, sum(mentions)::BIGINT AS mentions, count(*) AS places,
+       list(canonical ORDER BY mentions DESC, canonical)[1:5] AS top_places,
+       avg(lat) AS lat, avg(lon) AS lon
+FROM entity_names
+WHERE country_code IS NOT NULL
+GROUP BY country_code
+ORDER BY mentions DESC, country_code
+LIMIT ?
+"""
+
+
+def places_by_country(con: duckdb.DuckDBPyConnection | None, limit: int) -> list[dict[str, Any]]:
+    """Mentions of places per country (most first), with the country's most mentioned places."""
+    import pycountry
+
+    if con is None:
+        return []
+    rows = con.execute(_PLACES_BY_COUNTRY_SQL, [limit]).fetchall()
+    found = []
+    for code, mentions, places, top, lat, lon in rows:
+        country = pycountry.countries.get(alpha_2=code)
+        found.append(
+            {"country_code": code, "country": country.name if country else code,
+             "mentions": mentions, "places": places, "top_places": top,
+             "lat": round(lat, 2), "lon": round(lon, 2)}
+        )  # fmt: skip
+    return found
+
+
+def search(con: duckdb.DuckDBPyConnection | None, query: str, limit: int) -> dict[str, Any]:
+    """The articles best matching ``query`` (``newsflow.warehouse.search``), or why none."""
+    from newsflow.warehouse import search as lake_search
+
+    if con is None or not query.strip():
+        return {"query": query, "hits": [], "error": None}
+    try:
+        hits = lake_search.search(con, query, limit=limit)
+    except lake_search.IndexMissing as e:
+        return {"query": query, "hits": [], "error": str(e)}
+    return {
+        "query": query,
+        "hits": [
+            {"article_id": h.article_id, "source": h.source, "date": h.date.isoformat(),
+             "title": h.title, "url": h.url, "score": round(h.score, 3), "snippet": h.snippet}
+            for h in hits
+        ],
+        "error": None,
+    }  # fmt: skip

@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from newsflow.config import Settings
 from newsflow.jobs.runs import dag_run_id, task_run_id
+from newsflow.jobs.upkeep import index_articles, settle_names
 from newsflow.records import Entity, Reject, Stage
 from newsflow.warehouse import layout
 from newsflow.warehouse.catalog import Lake, SqliteCatalog
@@ -72,7 +74,7 @@ def tiny_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
         lake,
         "planet",
         D2,
-        articles=[article("p3")],
+        articles=[article("p3", text="The Lisbon harbour strike enters its second week.")],
         entities=[entity("p3", "Lisbon", "GPE"), entity("p3", "Tuesday", "DATE")],
         rejects=[reject("too_short"), reject("too_short"), reject("no_text")],
     )
@@ -99,6 +101,10 @@ def tiny_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
         entities=[entity("h2", "Elena Marchetti"), entity("h3", "Tuesday", "DATE")],
         rejects=[reject("http_404", Stage.FETCH)],
     )
+    # what the DAGs do after publishing: names settled, the search index rebuilt
+    settings = Settings.from_env({**os.environ, "NEWSFLOW_WAREHOUSE": str(root)})
+    settle_names(settings=settings)
+    index_articles(settings=settings)
     return root
 
 
@@ -213,6 +219,26 @@ def test_page_preselects_the_entity_asked_for(tiny, client):
     assert '<option value="Lisbon" selected>' in page
     page = client.get("/", params={"entity": "Nobody Known"}).text
     assert "<option selected>Nobody Known</option>" in page
+
+
+def test_places_are_counted_per_country_with_their_most_mentioned(tiny, client):
+    places = client.get("/api/places").json()
+    assert [(c["country_code"], c["country"], c["mentions"], c["top_places"]) for c in places] == [
+        ("PT", "Portugal", 2, ["Lisbon"])
+    ]
+    assert places[0]["lat"] == pytest.approx(38.7, abs=0.1)
+    page = client.get("/").text
+    assert 'id="places"' in page and "Portugal" in page
+
+
+def test_the_search_box_finds_articles_by_their_words(tiny, client):
+    found = client.get("/api/search", params={"q": "harbour strikes"}).json()
+    assert [h["article_id"] for h in found["hits"]] == ["p3"]
+    assert "harbour strike" in found["hits"][0]["snippet"]
+    page = client.get("/", params={"q": "harbour strikes"}).text
+    assert 'id="search-hits"' in page and "The Lisbon harbour strike" in page
+    assert "No article matches" in client.get("/", params={"q": "zebra"}).text
+    assert client.get("/api/search", params={"q": ""}).status_code == 422
 
 
 def test_empty_warehouse_is_a_friendly_page_not_an_error(warehouse, client):

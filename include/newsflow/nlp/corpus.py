@@ -6,14 +6,15 @@ This module decides across every article, from those alone, so the decision
 is the same whatever order partitions land in and can be recomputed whenever
 one does (:func:`newsflow.jobs.names.settle_names`):
 
-- **Short names across articles**: a one-word name most of whose mentions
-  say PERSON ("Putin", "Mishustin", "Xi") becomes the full name of the one
-  person in the corpus whose last word it is (else, for family-name-first
-  names, whose first word it is). Two people with that word stay apart: the
-  short name is left as it is, visible, rather than merged wrongly. Only names
-  voted PERSON are resolved: "Ford" the company must not become "Harrison
-  Ford". A resolved short name's mentions count as PERSON votes for the full
-  name, as within an article.
+- **Short names across articles**: a one-word name ("Putin", "Mishustin",
+  "Xi") becomes the full name of the one person in the corpus whose last word
+  it is (else, for family-name-first names, whose first word it is). Two
+  people with that word stay apart: the short name is left as it is, visible,
+  rather than merged wrongly. The small model often calls a lone surname an
+  organisation or a place; such a name is still resolved unless something says
+  it is one (:func:`_full_names`): "Ford" beside "Ford Motor" must not become
+  "Harrison Ford". A resolved short name's mentions count as PERSON votes for
+  the full name, as within an article.
 - **One label per name** (:func:`decide_label`): each mention is a vote for
   its ``ner_label``; the most voted label wins, ties going to the first in
   :data:`TIE_ORDER` (not to the first seen: the order partitions land in must
@@ -38,6 +39,12 @@ from dataclasses import dataclass
 from newsflow.nlp.gazetteer import Gazetteer, Place
 
 PLACE_LABELS = frozenset({"GPE", "LOC"})
+#: Labels the model gives a lone surname besides PERSON.
+SHORT_NAME_LABELS = frozenset({"ORG", "GPE", "LOC", "NORP"})
+#: Labels of names whose first word is then no surname ("Tesla Motors").
+_NAMES_OF_THINGS = frozenset({"ORG", "PRODUCT", "FAC"})
+#: How many times the full name's mentions a short name may have and still be its short form.
+SHORT_NAME_RATIO = 10
 #: Who wins a tie of votes: people, then organisations, then places, then the rest
 #: alphabetically.
 TIE_ORDER = ("PERSON", "ORG", "GPE", "LOC", "NORP")
@@ -74,17 +81,47 @@ def _person_index(labels: dict[str, str]) -> tuple[dict[str, set[str]], dict[str
     return by_last, by_first
 
 
-def _full_names(labels: dict[str, str]) -> dict[str, str]:
-    """Each one-word name decided PERSON -> the one full name it stands for, where there is one."""
+def _organisation_words(labels: dict[str, str]) -> set[str]:
+    """First words of the corpus's names of organisations, products and buildings of two
+    words or more: "Tesla" of "Tesla Motors" is a company's name, not a surname."""
+    return {
+        name.casefold().split()[0]
+        for name, label in labels.items()
+        if label in _NAMES_OF_THINGS and len(name.split()) > 1
+    }
+
+
+def _full_names(by_name: dict[str, Counter[str]], gazetteer: Gazetteer) -> dict[str, str]:
+    """Each one-word name that is a person's short name -> that person's full name.
+
+    A word is one person's short name when exactly one person of the corpus has
+    it as last word (or else first word), and either most of its mentions say
+    PERSON, or the model gave it another label a surname is mistaken for (ORG,
+    GPE, LOC, NORP) while nothing says it is something else: it is no well-known
+    place, it begins no organisation's name, and it has at most
+    :data:`SHORT_NAME_RATIO` times the mentions of the full name (lone "Tesla"
+    thousands of times beside "Nikola Tesla" a few is the company).
+    """
+    labels = {name: decide_label(counts) for name, counts in by_name.items()}
     by_last, by_first = _person_index(labels)
+    organisation_words = _organisation_words(labels)
     resolved = {}
     for name, label in labels.items():
-        if label != "PERSON" or len(name.split()) != 1:
-            continue
         key = name.casefold()
+        if len(key.split()) != 1:
+            continue
         people = by_last.get(key) or by_first.get(key, set())
-        if len(people) == 1:
-            resolved[name] = next(iter(people))
+        if len(people) != 1:
+            continue
+        (person,) = people
+        mistaken = (
+            label in SHORT_NAME_LABELS
+            and not gazetteer.well_known_label(name)
+            and key not in organisation_words
+            and by_name[name].total() <= SHORT_NAME_RATIO * by_name[person].total()
+        )
+        if label == "PERSON" or mistaken:
+            resolved[name] = person
     return resolved
 
 
@@ -95,7 +132,7 @@ def settle_names(
     by_name: dict[str, Counter[str]] = defaultdict(Counter)
     for name, label, mentions in votes:
         by_name[name][label] += mentions
-    full_names = _full_names({name: decide_label(counts) for name, counts in by_name.items()})
+    full_names = _full_names(by_name, gazetteer)
     pooled: dict[str, Counter[str]] = defaultdict(Counter)
     for name, counts in by_name.items():
         if name in full_names:

@@ -61,9 +61,27 @@ def test_two_people_with_one_surname_are_not_merged(gazetteer):
     assert settle(votes, gazetteer)["Smith"] == ("Smith", "PERSON")
 
 
+def test_a_lone_surname_the_model_calls_an_organisation_is_still_the_person(gazetteer):
+    votes = [("Wang Lei", "PERSON", 2), ("Wang", "ORG", 9), ("Delgado", "GPE", 2),
+             ("Katarzyna Delgado", "PERSON", 1)]  # fmt: skip
+    settled = settle(votes, gazetteer)
+    assert settled["Wang"] == ("Wang Lei", "PERSON")
+    assert settled["Delgado"] == ("Katarzyna Delgado", "PERSON")
+
+
 def test_a_company_named_like_a_persons_surname_stays_the_company(gazetteer):
-    votes = [("Harrison Ford", "PERSON", 2), ("Ford", "ORG", 6), ("Ford", "PERSON", 1)]
+    votes = [("Harrison Ford", "PERSON", 2), ("Ford", "ORG", 6), ("Ford Motor", "ORG", 1)]
     assert settle(votes, gazetteer)["Ford"] == ("Ford", "ORG")
+
+
+def test_a_name_far_more_mentioned_than_the_person_is_not_their_short_name(gazetteer):
+    votes = [("Nikola Tesla", "PERSON", 2), ("Tesla", "ORG", 500)]
+    assert settle(votes, gazetteer)["Tesla"] == ("Tesla", "ORG")
+
+
+def test_a_well_known_place_the_model_calls_an_organisation_is_no_surname(gazetteer):
+    votes = [("Anna Paris", "PERSON", 1), ("Paris", "ORG", 3)]
+    assert settle(votes, gazetteer)["Paris"] == ("Paris", "GPE")
 
 
 def test_resolved_short_names_vote_person_for_the_full_name(gazetteer):

@@ -243,12 +243,13 @@ def test_extensions_are_installed_from_the_wheels_into_an_empty_directory(lake, 
                 "WHERE install_mode = 'CUSTOM_PATH'"
             ).fetchall()
         )
-    assert set(installed) == {"ducklake", "sqlite_scanner"}
+    assert set(installed) == {"ducklake", "sqlite_scanner", "fts"}
     for name, source in installed.items():  # the wheel's file, not a download
         assert f"duckdb_extension_{name}" in source and Path(source).is_file()
     assert {p.name for p in own.extension_dir.rglob("*.duckdb_extension")} == {
         "ducklake.duckdb_extension",
         "sqlite_scanner.duckdb_extension",
+        "fts.duckdb_extension",
     }
 
 

@@ -237,7 +237,10 @@ def test_newsflow_warehouse_maintain_reports_what_it_did(lake, monkeypatch, caps
     before = contents(lake)
     monkeypatch.setenv("NEWSFLOW_SNAPSHOT_DAYS", "0")
     assert cli.main(["warehouse", "maintain"]) == 0
-    figures = dict(item.split("=") for item in capsys.readouterr().out.split())
+    report, index = capsys.readouterr().out.splitlines()
+    figures = dict(item.split("=") for item in report.split())
     assert int(figures["snapshots_expired"]) > 0
     assert int(figures["files_after"]) < int(figures["files_before"])
     assert contents(lake) == before
+    assert index.startswith(f"search index: {len(before['articles'])} articles of snapshot ")
+    assert lake.search_path.exists()
