@@ -19,7 +19,7 @@ export AIRFLOW__CORE__EXECUTOR ?= LocalExecutor
 export NEWSFLOW_WAREHOUSE ?= $(CURDIR)/data/warehouse
 export NEWSFLOW_SOURCES ?= $(CURDIR)/include/sources.yaml
 
-.PHONY: install run test eval bench bench-warehouse fuzz soak lint format lock clean test-distributed
+.PHONY: install run test eval eval-entities bench bench-warehouse fuzz soak lint format lock clean test-distributed
 
 install: $(INSTALLED)
 
@@ -66,7 +66,7 @@ test: $(INSTALLED)
 # and text renderings, lynx and w3m among them), article-or-not and metadata on
 # wcxb-dev, the article-or-not model's site-grouped folds (it is learned from
 # these corpora: --dry-run measures without rewriting it), then metadata on
-# freshly generated pages whose truth is known.
+# freshly generated pages whose truth is known, then entities across a generated corpus.
 eval: $(INSTALLED)
 	bash tools/install-eval-tools.sh
 	$(BIN)/python tools/eval_extraction.py --corpus aeb
@@ -74,6 +74,13 @@ eval: $(INSTALLED)
 	$(BIN)/python tools/eval_pages.py
 	$(BIN)/python tools/learn_pagekind.py --dry-run
 	$(BIN)/python tools/eval_metadata.py
+	$(BIN)/python tools/eval_entities.py
+
+# Entities across the corpus: one label per name, label accuracy, short names resolved
+# and kept apart, places linked, on generated months of news (five seeds), then the
+# warehouse make run wrote (about five minutes).
+eval-entities: $(INSTALLED)
+	$(BIN)/python tools/eval_entities.py
 
 # Speed and memory against the floor the model sets (about half an hour).
 bench: $(INSTALLED)

@@ -10,6 +10,8 @@ fresh process so peak RSS is its own:
   (b) newsflow   ``newsflow run`` on those pages as one partition, 1 process;
   (c) newsflow   the same with ``NEWSFLOW_WORKERS=2``.
 
+After them, the full-text index of (b)'s warehouse: build time, size, query latency.
+
 It prints pages/s, tokens/s (spaCy tokens of the floor's texts), the ratio
 b/a, the speed-up c/b and peak RSS; then the model configurations (full
 pipeline against the one newsflow loads, batch sizes) with the entity
@@ -17,8 +19,9 @@ difference; the cost growth over partition sizes; and Airflow's overhead per
 mapped task for a daily run over 10 sources.
 
 Usage: ``python tools/bench.py [--pages 2800] [--sizes 500,2000,8000] [--quick]
-[--extraction-only]`` (``make bench``). ``--quick`` shrinks everything for a smoke
-run; ``--extraction-only`` measures extraction against ``trafilatura.extract`` alone.
+[--extraction-only] [--search-only]`` (``make bench``). ``--quick`` shrinks everything
+for a smoke run; ``--extraction-only`` measures extraction against ``trafilatura.extract``
+alone; ``--search-only`` runs (b), then measures the search index.
 """
 
 from __future__ import annotations
@@ -135,6 +138,45 @@ def newsflow_run(registry: str, warehouse: str, workers: str) -> dict:
     }
 
 
+#: Queries of the bench corpus's words: one word, a phrase, words that rarely meet.
+SEARCH_QUERIES = (
+    "port",
+    "offshore wind farm",
+    "cancer ward hospital",
+    "court fined safety",
+    "league top",
+    "tram upgrade votes",
+    "container traffic record",
+    "energy plan turbines",
+)
+
+
+def search_index(registry: str, warehouse: str) -> dict:
+    """The full-text index of (b)'s warehouse: its build, then each query's latency."""
+    os.environ.update(NEWSFLOW_SOURCES=registry, NEWSFLOW_WAREHOUSE=warehouse)
+    from newsflow.config import Settings
+    from newsflow.warehouse import queries, search
+
+    lake = Settings.current().lake()
+    report = search.build_index(lake)
+    latencies = []
+    with queries.analyst(lake) as con:
+        for _ in range(5):
+            for query in SEARCH_QUERIES:
+                started = time.perf_counter()
+                search.search(con, query, limit=10)
+                latencies.append(time.perf_counter() - started)
+    latencies.sort()
+    return {
+        "articles": report.articles,
+        "seconds_build": report.seconds,
+        "index_mb": report.path.stat().st_size / 1e6,
+        "ms_median": 1000 * latencies[len(latencies) // 2],
+        "ms_p95": 1000 * latencies[int(len(latencies) * 0.95)],
+        "queries": len(latencies),
+    }
+
+
 def model_configs(partition: str, sample: str) -> dict:
     """The full pipeline against newsflow's, and batch sizes, on the same texts."""
     import spacy
@@ -238,6 +280,7 @@ MEASURES = {
     "floor": floor,
     "extraction": extraction,
     "run": newsflow_run,
+    "search": search_index,
     "models": model_configs,
     "airflow": airflow_overhead,
 }
@@ -276,6 +319,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--extraction-only", action="store_true", help="only extraction against trafilatura"
     )
+    parser.add_argument(
+        "--search-only", action="store_true", help="only (b), then the search index's figures"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -288,6 +334,11 @@ def main(argv: list[str] | None = None) -> int:
             corpus = Path(tmp) / "corpus"
             build_corpus(corpus, args.pages)
             report_extraction(str(corpus / "archive" / f"date={DATE}"))
+        elif args.search_only:
+            registry = build_corpus(Path(tmp) / "corpus", args.pages)
+            b = child("run", str(registry), str(Path(tmp) / "wh-b"), "1")
+            print(f"(b) newsflow run: {b['pages']} pages, {b['articles']} articles")
+            report_search(str(registry), str(Path(tmp) / "wh-b"))
         else:
             report(Path(tmp), args.pages, [int(n) for n in args.sizes.split(",")], args.sources)
     return 0
@@ -300,6 +351,15 @@ def report_extraction(partition: str) -> None:
         f"\nextraction on {m['pages']} HTML pages (CPU s, 1 process): newsflow "
         f"{m['seconds_newsflow']:.1f}, trafilatura.extract {m['seconds_trafilatura']:.1f}: "
         f"ratio {ratio:.2f} (goal <= 1.5)"
+    )
+
+
+def report_search(registry: str, warehouse: str) -> None:
+    m = child("search", registry, warehouse)
+    print(
+        f"\nsearch index of (b)'s {m['articles']} articles: built in {m['seconds_build']:.2f} s, "
+        f"{m['index_mb']:.1f} MB; {m['queries']} queries: median {m['ms_median']:.1f} ms, "
+        f"p95 {m['ms_p95']:.1f} ms"
     )
 
 
@@ -332,6 +392,7 @@ def report(tmp: Path, pages: int, sizes: list[int], sources: int) -> None:
     )
     print(f"(b) time per stage: {b['stage_seconds']}")
     report_extraction(partition)
+    report_search(str(registry), str(tmp / "wh-b"))
     print(
         "peak RSS of (c): main process "
         f"{c['peak_rss_mb']:.0f} MB + largest worker {c['workers_peak_rss_mb']:.0f} MB"

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -36,6 +37,14 @@ def run_news_daily(dates: list[str]) -> None:
         assert run.state == "success", (day, run.state)
 
 
+def run_maintenance() -> None:
+    """What the warehouse Asset schedules after the runs: compaction and the search index."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(ROOT / "dags")).dags["news_warehouse_maintenance"]
+    assert dag.test().state == "success"
+
+
 @pytest.fixture(scope="module")
 def warehouse_after_two_runs(airflow_db, tmp_path_factory):
     """The sample warehouse after make-run's DAG runs, and its tables before the rerun."""
@@ -49,6 +58,7 @@ def warehouse_after_two_runs(airflow_db, tmp_path_factory):
         with queries.analyst(Lake.embedded(root)) as con:
             first = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
         run_news_daily(dates)
+        run_maintenance()
     finally:
         if previous is None:
             os.environ.pop("NEWSFLOW_WAREHOUSE", None)
@@ -85,7 +95,8 @@ def test_the_sample_warehouse_opens_in_the_duckdb_cli_and_in_python(warehouse_af
 
 
 def test_the_lake_s_files_are_partitioned_by_source_and_month(warehouse_after_two_runs, con):
-    """A day's publish writes a file per table under its source and month (no upkeep ran)."""
+    """Files live under their source and month; after the maintenance DAG merged the days'
+    files, one per source and month."""
     root, _ = warehouse_after_two_runs
     files = con.execute(
         "SELECT data_file FROM ducklake_list_files('newsflow', 'articles')"
@@ -95,7 +106,7 @@ def test_the_lake_s_files_are_partitioned_by_source_and_month(warehouse_after_tw
                for (f,) in files]  # fmt: skip
     expected = {Path(f"source={s}", f"year={d.year}", f"month={d.month}") for s, d in partitions}
     assert set(folders) == expected
-    assert len(folders) == len(partitions)  # one file per day until maintenance merges them
+    assert len(folders) == len(expected)
 
 
 def test_each_partition_s_latest_run_names_the_snapshot_it_published(con):
@@ -234,3 +245,28 @@ def test_cookbook_queries_answer_on_the_sample_warehouse(con, query):
     rows = con.execute(query.sql).fetchall()
     if query.name not in {"mentioned-with-xi-jinping-this-month", "same-story-sources"}:
         assert rows, query.question  # the sample has people, organisations and rejects
+
+
+def test_the_top_entities_make_run_prints_have_no_mislabelled_place(con):
+    from newsflow.cli import TOP_ENTITIES_SQL
+    from newsflow.nlp.gazetteer import load_gazetteer
+
+    gazetteer = load_gazetteer()
+    top = con.execute(TOP_ENTITIES_SQL).fetchall()
+    places = [(name, label) for _, name, label, *_ in top if gazetteer.well_known_label(name)]
+    assert places and all(label == "GPE" for _, label in places), places
+    several = con.execute(
+        "SELECT canonical FROM entities GROUP BY canonical HAVING count(DISTINCT label) > 1"
+    ).fetchall()
+    assert several == []
+
+
+def test_newsflow_search_finds_the_sample_articles(warehouse_after_two_runs):
+    root, _ = warehouse_after_two_runs
+    env = {**os.environ, "NEWSFLOW_WAREHOUSE": str(root)}
+    shown = subprocess.run(
+        [sys.executable, "-m", "newsflow.cli", "search", "offshore wind farm", "--limit", "3"],
+        capture_output=True, text=True, env=env, check=True,
+    ).stdout  # fmt: skip
+    lines = shown.splitlines()
+    assert lines[0].startswith(" 1.") and "wind farm" in lines[0].casefold()

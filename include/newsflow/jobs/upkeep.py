@@ -15,6 +15,7 @@ from newsflow.config import Settings
 from newsflow.jobs.runs import as_date, log_stage
 from newsflow.nlp import corpus, dedupe
 from newsflow.nlp.gazetteer import Gazetteer, load_gazetteer
+from newsflow.nlp.labels import PLACE_LABELS
 from newsflow.warehouse import commit, maintenance, quality, queries, search
 
 #: What clustering reads of the trailing days' articles (``dedupe.ArticleKey``'s fields).
@@ -118,7 +119,7 @@ def _settled_table(settled: dict[str, corpus.SettledName], gazetteer: Gazetteer)
             "canonical": [settled[n].canonical for n in names],
             "label": [settled[n].label for n in names],
             "linkable": [
-                settled[n].label in corpus.PLACE_LABELS
+                settled[n].label in PLACE_LABELS
                 and bool(gazetteer.candidates(settled[n].canonical))
                 for n in names
             ],
@@ -144,7 +145,7 @@ def _settled_rows(
     for article_rows in by_article.values():
         places = corpus.link_places(((r["canonical"], r["label"]) for r in article_rows), gazetteer)
         for row in article_rows:
-            place = places.get(row["canonical"]) if row["label"] in corpus.PLACE_LABELS else None
+            place = places.get(row["canonical"]) if row["label"] in PLACE_LABELS else None
             row |= {
                 "geonames_id": place and place.geonames_id,
                 "country_code": place and place.country_code,

@@ -4,7 +4,7 @@
 decides is kept on every entity row as ``ner_canonical`` and ``ner_label``.
 This module decides across every article, from those alone, so the decision
 is the same whatever order partitions land in and can be recomputed whenever
-one does (:func:`newsflow.jobs.names.settle_names`):
+one does (:func:`newsflow.jobs.upkeep.settle_names`):
 
 - **Short names across articles**: a one-word name ("Putin", "Mishustin",
   "Xi") becomes the full name of the one person in the corpus whose last word
@@ -15,15 +15,16 @@ one does (:func:`newsflow.jobs.names.settle_names`):
   it is one (:func:`_full_names`): "Ford" beside "Ford Motor" must not become
   "Harrison Ford". A resolved short name's mentions count as PERSON votes for
   the full name, as within an article.
-- **One label per name** (:func:`decide_label`): each mention is a vote for
+- **One label per name** (:func:`_corpus_label`): each mention is a vote for
   its ``ner_label``; the most voted label wins, ties going to the first in
   :data:`TIE_ORDER` (not to the first seen: the order partitions land in must
-  not matter). A name that is a well-known place (:mod:`newsflow.nlp.gazetteer`) and
-  not a person's short name is the place, whatever the votes: the small model
-  reads a city standing for its club or government ("Marseille won", "Moscow
-  said") as an organisation and a lone city name as a person ("Valencia"),
-  and a place that is in the corpus a person's name has been resolved to that
-  person by then.
+  not matter). A name that is a well-known place (:mod:`newsflow.nlp.gazetteer`)
+  and not a person's short name is the place, whatever the votes: the small
+  model reads a city standing for its club or government ("Marseille won",
+  "Moscow said") as an organisation and a lone city name as a person
+  ("Valencia"), and a place that is in the corpus a person's name has been
+  resolved to that person by then. A smaller town the gazetteer knows gets
+  votes for the place worth :data:`TOWN_PRIOR` of its mentions.
 - **Places on the map** (:func:`link_places`): a name decided GPE or LOC gets the
   GeoNames place it means in its article: of several places with the name,
   one in a country the article's unambiguous places are in, else the most
@@ -37,12 +38,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from newsflow.nlp.gazetteer import Gazetteer, Place
+from newsflow.nlp.labels import NAME_LABELS, PLACE_LABELS, SHORT_NAME_LABELS
 
-PLACE_LABELS = frozenset({"GPE", "LOC"})
-#: Labels the model gives a lone surname besides PERSON.
-SHORT_NAME_LABELS = frozenset({"ORG", "GPE", "LOC", "NORP"})
 #: Labels of names whose first word is then no surname ("Tesla Motors").
 _NAMES_OF_THINGS = frozenset({"ORG", "PRODUCT", "FAC"})
+#: What the gazetteer's word weighs for a name it knows as a town too small to be well
+#: known: votes for the place worth this share of the name's mentions. A town the model
+#: calls a person in 4 mentions of 5 stays a person; one it calls a person, a product
+#: and an organisation by turns is the town.
+TOWN_PRIOR = 0.5
 #: How many times the full name's mentions a short name may have and still be its short form.
 SHORT_NAME_RATIO = 10
 #: Who wins a tie of votes: people, then organisations, then places, then the rest
@@ -63,6 +67,17 @@ def decide_label(votes: Counter[str], *, place_label: str | None = None) -> str:
     return place_label or min(votes.items(), key=_vote_order)[0]
 
 
+def _corpus_label(name: str, votes: Counter[str], gazetteer: Gazetteer) -> str:
+    """The label of a name across the corpus: a well-known place's, else the vote, in
+    which a smaller town the gazetteer knows has :data:`TOWN_PRIOR` of the votes' worth
+    for the place besides the model's."""
+    if place_label := gazetteer.well_known_label(name):
+        return place_label
+    if towns := gazetteer.candidates(name):
+        votes = votes + Counter({towns[0].label: TOWN_PRIOR * votes.total()})
+    return decide_label(votes)
+
+
 def _vote_order(item: tuple[str, int]) -> tuple[int, int, str]:
     label, count = item
     rank = TIE_ORDER.index(label) if label in TIE_ORDER else len(TIE_ORDER)
@@ -70,12 +85,17 @@ def _vote_order(item: tuple[str, int]) -> tuple[int, int, str]:
 
 
 def _person_index(labels: dict[str, str]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-    """Full names of people by their last word and by their first word (case-folded)."""
+    """Names of two words or more by their last word and by their first word (case-folded).
+
+    Every such name counts, whatever its label: a person the model once called an
+    organisation ("Nadia Haddad" ORG) still makes "Haddad" ambiguous beside
+    "Oliver Haddad", so neither gets the other's mentions.
+    """
     by_last: dict[str, set[str]] = defaultdict(set)
     by_first: dict[str, set[str]] = defaultdict(set)
     for name, label in labels.items():
         words = name.casefold().split()
-        if label == "PERSON" and len(words) > 1:
+        if len(words) > 1 and label in NAME_LABELS:
             by_last[words[-1]].add(name)
             by_first[words[0]].add(name)
     return by_last, by_first
@@ -94,8 +114,8 @@ def _organisation_words(labels: dict[str, str]) -> set[str]:
 def _full_names(by_name: dict[str, Counter[str]], gazetteer: Gazetteer) -> dict[str, str]:
     """Each one-word name that is a person's short name -> that person's full name.
 
-    A word is one person's short name when exactly one person of the corpus has
-    it as last word (or else first word), and either most of its mentions say
+    A word is one person's short name when exactly one name of the corpus has it
+    as last word (or else first word), that name is a person's, and either most of its mentions say
     PERSON, or the model gave it another label a surname is mistaken for (ORG,
     GPE, LOC, NORP) while nothing says it is something else: it is no well-known
     place, it begins no organisation's name, and it has at most
@@ -110,12 +130,14 @@ def _full_names(by_name: dict[str, Counter[str]], gazetteer: Gazetteer) -> dict[
         key = name.casefold()
         if len(key.split()) != 1:
             continue
-        people = by_last.get(key) or by_first.get(key, set())
-        if len(people) != 1:
+        names = by_last.get(key) or by_first.get(key, set())
+        if len(names) != 1:
             continue
-        (person,) = people
+        (person,) = names
+        if labels[person] != "PERSON":
+            continue
         mistaken = (
-            label in SHORT_NAME_LABELS
+            label in SHORT_NAME_LABELS - {"PERSON"}
             and not gazetteer.well_known_label(name)
             and key not in organisation_words
             and by_name[name].total() <= SHORT_NAME_RATIO * by_name[person].total()
@@ -139,10 +161,7 @@ def settle_names(
             pooled[full_names[name]]["PERSON"] += counts.total()
         else:
             pooled[name].update(counts)
-    final = {
-        name: decide_label(counts, place_label=gazetteer.well_known_label(name))
-        for name, counts in pooled.items()
-    }
+    final = {name: _corpus_label(name, counts, gazetteer) for name, counts in pooled.items()}
     settled = {}
     for name in by_name:
         canonical = full_names.get(name, name)

@@ -54,18 +54,13 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from newsflow.nlp.bounds import batched, chunk_spans
+from newsflow.nlp.labels import NAME_LABELS, SHORT_NAME_LABELS
 
 log = logging.getLogger(__name__)
 
 #: Components NER does not need; ``senter`` replaces the parser for sentences.
 _EXCLUDED = ("tagger", "parser", "attribute_ruler", "lemmatizer")
 
-#: Labels that name something; the others (DATE, MONEY, CARDINAL, ...) are numeric.
-NAME_LABELS = frozenset(
-    {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
-)
-#: Labels a surname can be mistaken for by the model.
-_SHORT_NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP"})
 
 _MODIFIER = r"(?i:former|acting|interim|deputy|vice|then|late|outgoing|incoming|ex)[- ]+"
 _TITLE = (
@@ -198,7 +193,7 @@ def _resolve_names(mentions: list[Mention]) -> list[Mention]:
     for m in mentions:
         if m.canonical in targets:
             m = dataclasses.replace(m, canonical=targets[m.canonical])
-        elif m.label in _SHORT_NAME_LABELS and len(m.canonical.split()) == 1:
+        elif m.label in SHORT_NAME_LABELS and len(m.canonical.split()) == 1:
             candidates = by_token.get(m.canonical.casefold(), set())
             if len(candidates) == 1:
                 m = dataclasses.replace(m, canonical=next(iter(candidates)), label="PERSON")

@@ -101,3 +101,39 @@ SELECT source, count(*) AS articles,
 FROM articles
 GROUP BY source
 ORDER BY share DESC, source;
+
+-- name: people-mentioned-together-across-sources
+-- question: Which people are mentioned together by the most sources?
+SELECT a, b, count(DISTINCT source) AS sources, sum(articles) AS articles,
+       sum(sentences) AS same_sentence
+FROM entity_cooccurrence
+WHERE label_a = 'PERSON' AND label_b = 'PERSON'
+GROUP BY a, b
+ORDER BY sources DESC, articles DESC, a, b
+LIMIT 20;
+
+-- name: people-and-the-names-they-go-by
+-- question: Which people do articles name in more than one way, and in which?
+SELECT canonical, aliases, mentions, articles, sources, first_date, last_date
+FROM entity_names
+WHERE label = 'PERSON' AND len(aliases) > 1
+ORDER BY mentions DESC, canonical
+LIMIT 20;
+
+-- name: places-by-country-per-week
+-- question: Which countries' places were mentioned most, week by week?
+SELECT date_trunc('week', date) AS week, country_code,
+       count(*) AS mentions, count(DISTINCT canonical) AS places,
+       count(DISTINCT article_id) AS articles
+FROM entities
+WHERE country_code IS NOT NULL
+GROUP BY ALL
+ORDER BY week DESC, mentions DESC, country_code;
+
+-- name: search-then-count-per-source-and-day
+-- question: How many articles about ports did each source publish per day (full-text search)?
+SELECT source, date, count(*) AS articles, round(max(score), 2) AS best_score,
+       arg_max(title, score) AS best_title
+FROM search.search_articles('port', max_results := 100000)
+GROUP BY source, date
+ORDER BY date DESC, articles DESC, source;

@@ -45,7 +45,8 @@ log = logging.getLogger(__name__)
 COOKBOOK = Path(__file__).with_name("cookbook.sql")
 
 #: Co-occurrence is about names; dates and numbers next to everything would drown it.
-#: ``enrich.NAME_LABELS`` as SQL (spelled out so the views do not import spaCy; a test
+#: ``newsflow.nlp.labels.NAME_LABELS`` as SQL (spelled out: the warehouse layer does not
+#: import the nlp one; a test
 #: keeps the two equal).
 NAME_LABELS_SQL = (
     "('EVENT', 'FAC', 'GPE', 'LAW', 'LOC', 'NORP', 'ORG', 'PERSON', 'PRODUCT', 'WORK_OF_ART')"
