@@ -33,6 +33,10 @@ lake's state between rounds, and each round's seconds are printed.
 ``--no-upkeep`` measures the lake as the publishes alone leave it (and then
 the largest N once more after one ``maintain()``, the row ``N+maint``).
 
+At each N it also times the two jobs that read the whole corpus:
+``settle_names`` (one label and one canonical name per name across every
+entity row) and ``index_articles`` (the full-text index rebuilt).
+
 What explains the figures is printed too: per query, the data files one run
 read and DuckLake's own catalog queries (their number and time); per N, the
 data files on disk and in the snapshot, the catalog's size and rows, the
@@ -71,6 +75,9 @@ import duckdb
 
 from newsflow.config import Settings
 from newsflow.jobs.batch import PIPELINE_VERSION, article_id
+from newsflow.jobs.upkeep import index_articles, settle_names
+from newsflow.records import RECORDS
+from newsflow.records import Stage as RejectStage
 from newsflow.text.extract import EXTRACTOR_VERSION
 from newsflow.warehouse import commit, layout
 from newsflow.warehouse.catalog import ALIAS, Lake
@@ -242,14 +249,18 @@ class Newsroom:
         raw_ref = f"raw/source={source}/date={day}/pages.warc.gz#{k * 40_000}"
         aid = article_id(source, raw_ref, url)
         title = " ".join(rng.choices(self.words[40:], k=rng.randint(5, 11))).title()
+        author = rng.choice(self.authors[source]) if rng.random() < 0.8 else None
         article = {
             "article_id": aid,
             "url": url,
             "canonical_url": url if rng.random() < 0.8 else None,
             "title": f"{mentions[0][1]}: {title}",
-            "author": rng.choice(self.authors[source]) if rng.random() < 0.8 else None,
+            "author": author,
+            "authors": [author] if author else [],
             "published_at": day,
+            "modified_at": None,
             "date_source": rng.choice(["jsonld", "meta", "url"]),
+            "site_name": source,
             "language": "en",
             "text": text,
             "word_count": len(text.split()),
@@ -276,6 +287,8 @@ class Newsroom:
                 "end_char": start + len(surface),
                 "sentence": sentence,
                 "model": MODEL,
+                "ner_label": name.label,
+                "ner_canonical": name.canonical,
             }
             for name, surface, start, sentence in raw
         ]
@@ -286,7 +299,7 @@ class Newsroom:
         return {
             "raw_ref": f"raw/source={source}/date={day}/pages.warc.gz#{900_000 + k}",
             "url": f"https://{source}.example.com/{day:%Y/%m/%d}/index-{k}.html",
-            "stage": stage,
+            "stage": RejectStage(stage),
             "reason": reason,
             "detail": "fewer words than an article has",
         }
@@ -332,7 +345,7 @@ def publish(lake: Lake, newsroom: Newsroom, source: str, day: dt.date) -> float:
     staging = layout.staging_dir(lake.root, source, day, uuid.uuid4().hex)
     with commit.PartitionWriter(staging) as writer:
         for table in ("articles", "entities", "rejects"):
-            writer.write(table, rows[table])
+            writer.write(table, [RECORDS[table](**row) for row in rows[table]])
     row = run_row(source, day, rows)
     started = time.perf_counter()
     commit.publish_partition(lake, staging, source, day, row)
@@ -557,6 +570,8 @@ class Stage:
     catalog_rows: dict[str, int]
     load: str
     maintenance: dict | None = None
+    #: What settling the names and rebuilding the search index cost at this N.
+    corpus_jobs: dict | None = None
 
     def ratio(self, query: str, statistic: str = "median") -> float:
         return getattr(self.lake[query], statistic) / getattr(self.floor[query], statistic)
@@ -748,6 +763,23 @@ def print_table(stages: list[Stage]) -> None:
             )
 
 
+def corpus_jobs(lake: Lake) -> dict:
+    """``settle_names`` and ``index_articles`` over the whole lake, as the DAGs run them
+    after a day's publishes (names) and after each run (the search index)."""
+    settings = Settings.from_env({**os.environ, "NEWSFLOW_WAREHOUSE": str(lake.root)})
+    started = time.perf_counter()
+    names = settle_names(settings=settings)
+    settled = time.perf_counter()
+    index = index_articles(settings=settings)
+    return {
+        "settle_seconds": round(settled - started, 2),
+        "names": names["names"],
+        "rows_changed": names["changed"],
+        "index_seconds": round(time.perf_counter() - settled, 2),
+        "indexed_articles": index["articles"],
+    }
+
+
 def print_stages(stages: list[Stage]) -> None:
     print("\nper N: publish s (last ~100: median / p90), attach.sql s, files, catalog, load")
     for s in stages:
@@ -767,6 +799,8 @@ def print_stages(stages: list[Stage]) -> None:
         )
         if s.maintenance is not None:
             print(f"  {'':<12} maintain(): {s.maintenance}")
+        if s.corpus_jobs is not None:
+            print(f"  {'':<12} settle_names and index_articles: {s.corpus_jobs}")
 
 
 def print_figures(values: dict[str, float]) -> None:
@@ -818,6 +852,7 @@ def run(args: argparse.Namespace, lake: Lake) -> tuple[list[Stage], Stage | None
         print(f"== measuring at {size} partitions", flush=True)
         stages.append(measure(lake, newsroom, done, args.repeat, publish_times))
         stages[-1].maintenance = upkeep.since(rounds_before) if upkeep else None
+        stages[-1].corpus_jobs = corpus_jobs(lake)
         print_table(stages[-1:])  # as it goes: a run cut short still says this much
         print_stages(stages[-1:])
     if upkeep:

@@ -92,6 +92,8 @@ def test_source_dates_and_limit_narrow_the_search(settings):
 
 
 def test_analysts_search_in_sql_through_the_read_only_attach(settings):
+    attach = (settings.warehouse / "attach.sql").read_text(encoding="utf-8")
+    assert "search.duckdb' AS search (READ_ONLY)" in attach
     with queries.analyst(settings.lake()) as con:
         rows = con.execute(
             "SELECT s.article_id, a.title FROM search.search_articles('pipeline sanctions', "

@@ -115,12 +115,14 @@ def _full_names(by_name: dict[str, Counter[str]], gazetteer: Gazetteer) -> dict[
     """Each one-word name that is a person's short name -> that person's full name.
 
     A word is one person's short name when exactly one name of the corpus has it
-    as last word (or else first word), that name is a person's, and either most of its mentions say
-    PERSON, or the model gave it another label a surname is mistaken for (ORG,
-    GPE, LOC, NORP) while nothing says it is something else: it is no well-known
-    place, it begins no organisation's name, and it has at most
-    :data:`SHORT_NAME_RATIO` times the mentions of the full name (lone "Tesla"
-    thousands of times beside "Nikola Tesla" a few is the company).
+    as last word (or else first word) and that name or the word is voted PERSON
+    (the model may call "Lukas Costa" an organisation and "Costa" a person). The
+    word is then resolved if most of its mentions say PERSON, or if the model
+    gave it another label a surname is mistaken for (ORG, GPE, LOC, NORP) and
+    nothing says it is something else: it is no well-known place, it begins no
+    organisation's name, and it has at most :data:`SHORT_NAME_RATIO` times the
+    mentions of the full name (lone "Tesla" thousands of times beside "Nikola
+    Tesla" a few is the company).
     """
     labels = {name: decide_label(counts) for name, counts in by_name.items()}
     by_last, by_first = _person_index(labels)
@@ -134,7 +136,7 @@ def _full_names(by_name: dict[str, Counter[str]], gazetteer: Gazetteer) -> dict[
         if len(names) != 1:
             continue
         (person,) = names
-        if labels[person] != "PERSON":
+        if "PERSON" not in (labels[person], label):
             continue
         mistaken = (
             label in SHORT_NAME_LABELS - {"PERSON"}

@@ -140,6 +140,7 @@ def build_index(lake: Lake) -> IndexReport:
         os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)
+    lake.write_attach_file()  # the first index joins attach.sql
     report = IndexReport(articles, snapshot, round(time.perf_counter() - started, 3), path)
     log.info(
         "search index: %d articles of snapshot %d in %.2f s", articles, snapshot, report.seconds

@@ -149,3 +149,16 @@ def test_settling_is_its_own_fixed_point(gazetteer):
     again = settle_names([(first[n].canonical, label, c) for n, label, c in votes], gazetteer)
     for decided in first.values():
         assert again[decided.canonical] == decided
+
+
+def test_a_full_name_the_model_called_an_organisation_is_found_by_its_surname(gazetteer):
+    votes = [("Lukas Costa", "ORG", 1), ("Costa", "PERSON", 3)]
+    assert settle(votes, gazetteer) == {
+        "Lukas Costa": ("Lukas Costa", "PERSON"),
+        "Costa": ("Lukas Costa", "PERSON"),
+    }
+
+
+def test_a_surname_shared_with_a_name_the_model_called_an_organisation_stays_apart(gazetteer):
+    votes = [("Oliver Haddad", "PERSON", 2), ("Nadia Haddad", "ORG", 1), ("Haddad", "PERSON", 5)]
+    assert settle(votes, gazetteer)["Haddad"] == ("Haddad", "PERSON")
