@@ -346,7 +346,7 @@ def publish(lake: Lake, newsroom: Newsroom, source: str, day: dt.date) -> float:
     with commit.PartitionWriter(staging) as writer:
         for table in ("articles", "entities", "rejects"):
             writer.write(table, [RECORDS[table](**row) for row in rows[table]])
-    row = run_row(source, day, rows)
+    row = RECORDS["runs"](**run_row(source, day, rows))
     started = time.perf_counter()
     commit.publish_partition(lake, staging, source, day, row)
     return time.perf_counter() - started
