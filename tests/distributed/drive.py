@@ -458,8 +458,10 @@ PARTITION_QUERIES = {
     " WHERE source = $s AND date = $d",
     "ids": "SELECT list(article_id ORDER BY article_id), list(content_hash ORDER BY article_id)"
     " FROM articles WHERE source = $s AND date = $d",
+    # what the partition's own run found (ner_*): label and canonical are the corpus's,
+    # and the reference warehouse holds only the kill date, the lake three dates
     "mentions": "SELECT md5(coalesce(string_agg(concat_ws(':', article_id, start_char, end_char,"
-    " label, canonical), ',' ORDER BY article_id, start_char, end_char, label), ''))"
+    " ner_label, ner_canonical), ',' ORDER BY article_id, start_char, end_char, ner_label), ''))"
     " FROM entities WHERE source = $s AND date = $d",
 }
 
