@@ -62,9 +62,9 @@ class SettledName:
     label: str
 
 
-def decide_label(votes: Counter[str], *, place_label: str | None = None) -> str:
-    """A name's label: ``place_label`` if it is a well-known place, else its mentions' majority."""
-    return place_label or min(votes.items(), key=_vote_order)[0]
+def majority_label(votes: Counter[str]) -> str:
+    """The most voted label; a tie goes to the first in :data:`TIE_ORDER`."""
+    return min(votes.items(), key=_vote_order)[0]
 
 
 def _corpus_label(name: str, votes: Counter[str], gazetteer: Gazetteer) -> str:
@@ -75,7 +75,7 @@ def _corpus_label(name: str, votes: Counter[str], gazetteer: Gazetteer) -> str:
         return place_label
     if towns := gazetteer.candidates(name):
         votes = votes + Counter({towns[0].label: TOWN_PRIOR * votes.total()})
-    return decide_label(votes)
+    return majority_label(votes)
 
 
 def _vote_order(item: tuple[str, int]) -> tuple[int, int, str]:
@@ -124,7 +124,7 @@ def _full_names(by_name: dict[str, Counter[str]], gazetteer: Gazetteer) -> dict[
     mentions of the full name (lone "Tesla" thousands of times beside "Nikola
     Tesla" a few is the company).
     """
-    labels = {name: decide_label(counts) for name, counts in by_name.items()}
+    labels = {name: majority_label(counts) for name, counts in by_name.items()}
     by_last, by_first = _person_index(labels)
     organisation_words = _organisation_words(labels)
     resolved = {}
