@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from newsflow.config import Settings
+from newsflow.jobs import upkeep
 from newsflow.jobs.upkeep import settle_names
 from newsflow.warehouse import commit, queries
 from support.tiny_warehouse import article, entity, publish
@@ -120,3 +121,19 @@ def test_rows_of_a_lake_from_before_the_vote_are_settled_too(settings):
     assert rows(settings, "SELECT DISTINCT label FROM entities WHERE text = 'Marseille'") == [
         ("GPE",)
     ]
+
+
+def test_articles_read_in_batches_smaller_than_one_article_are_settled_whole(settings, monkeypatch):
+    """Rows are read a few at a time; an article's rows still meet, so its places have
+    their context (Georgia beside Tbilisi is the country, beside Atlanta the state)."""
+    monkeypatch.setattr(upkeep, "_SETTLE_BATCH_ROWS", 3)
+    settle_names(settings=settings)
+    assert rows(
+        settings,
+        "SELECT source, country_code FROM entities WHERE canonical = 'Georgia' ORDER BY source",
+    ) == [("herald", "GE"), ("planet", "US")]
+    assert rows(settings, "SELECT DISTINCT canonical FROM entities WHERE text = 'Putin'") == [
+        ("Vladimir Putin",)
+    ]
+    monkeypatch.undo()
+    assert settle_names(settings=settings)["changed"] == 0

@@ -8,6 +8,7 @@ that do the same work (``newsflow run``, ``import-archive``, ``reprocess``,
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 
 import pyarrow as pa
 
@@ -85,7 +86,11 @@ SELECT e.source, e.date, e.article_id, e.start_char,
        coalesce(e.ner_label, e.label) AS ner_label
 FROM entities AS e
 JOIN unsettled AS u ON u.source = e.source AND u.date = e.date AND u.article_id = e.article_id
+ORDER BY e.source, e.date, e.article_id
 """
+#: Rows of the unsettled articles read into Python at once: what bounds the memory of
+#: settling, whatever the number of rows it rewrites.
+_SETTLE_BATCH_ROWS = 20_000
 
 
 def settle_names(*, settings: Settings | None = None) -> dict:
@@ -102,10 +107,11 @@ def settle_names(*, settings: Settings | None = None) -> dict:
     with commit.writer(lake) as con:
         settled = corpus.settle_names(con.execute(_NAME_VOTES).fetchall(), gazetteer)
         con.register("settled", _settled_table(settled, gazetteer))
-        rows = con.execute(_UNSETTLED_ROWS).to_arrow_table()
-    updates = _settled_rows(rows, settled, gazetteer)
+        reader = con.execute(_UNSETTLED_ROWS).to_arrow_reader(_SETTLE_BATCH_ROWS)
+        articles = list(_settled_articles(_articles(reader), settled, gazetteer))
+    updates = pa.Table.from_batches(articles, schema=_SETTLED_SCHEMA)
     changed = commit.set_entity_names(lake, updates) if updates.num_rows else 0
-    result = {"names": len(settled), "articles": _article_count(rows), "changed": changed}
+    result = {"names": len(settled), "articles": _count_articles(updates), "changed": changed}
     log_stage("names", "*", "*", **result)
     return result
 
@@ -127,24 +133,38 @@ def _settled_table(settled: dict[str, corpus.SettledName], gazetteer: Gazetteer)
     )
 
 
-def _article_count(rows: pa.Table) -> int:
+def _count_articles(rows: pa.Table) -> int:
     keys = (rows.column(c).to_pylist() for c in ("source", "date", "article_id"))
     return len(set(zip(*keys, strict=True)))
 
 
-def _settled_rows(
-    rows: pa.Table, settled: dict[str, corpus.SettledName], gazetteer: Gazetteer
-) -> pa.Table:
-    """``rows`` with their corpus name, label and place: places are linked article by article."""
-    records = rows.to_pylist()
-    by_article: dict[tuple, list[dict]] = {}
-    for row in records:
-        name = settled[row["ner_canonical"]]
-        row |= {"canonical": name.canonical, "label": name.label}
-        by_article.setdefault((row["source"], row["date"], row["article_id"]), []).append(row)
-    for article_rows in by_article.values():
-        places = corpus.link_places(((r["canonical"], r["label"]) for r in article_rows), gazetteer)
-        for row in article_rows:
+def _articles(reader: pa.RecordBatchReader) -> Iterator[list[dict]]:
+    """Each article's rows, whole, from batches of rows ordered by article."""
+    key, rows = None, []
+    for batch in reader:
+        for row in batch.to_pylist():
+            row_key = (row["source"], row["date"], row["article_id"])
+            if row_key != key and rows:
+                yield rows
+                rows = []
+            key = row_key
+            rows.append(row)
+    if rows:
+        yield rows
+
+
+def _settled_articles(
+    articles: Iterable[list[dict]], settled: dict[str, corpus.SettledName], gazetteer: Gazetteer
+) -> Iterator[pa.RecordBatch]:
+    """The articles' rows with their corpus name, label and place, in batches of about
+    :data:`_SETTLE_BATCH_ROWS` rows; places are linked article by article."""
+    done: list[dict] = []
+    for rows in articles:
+        for row in rows:
+            name = settled[row["ner_canonical"]]
+            row |= {"canonical": name.canonical, "label": name.label}
+        places = corpus.link_places(((r["canonical"], r["label"]) for r in rows), gazetteer)
+        for row in rows:
             place = places.get(row["canonical"]) if row["label"] in PLACE_LABELS else None
             row |= {
                 "geonames_id": place and place.geonames_id,
@@ -152,7 +172,12 @@ def _settled_rows(
                 "lat": place and place.lat,
                 "lon": place and place.lon,
             }
-    return pa.Table.from_pylist(records, schema=_SETTLED_SCHEMA)
+        done += rows
+        if len(done) >= _SETTLE_BATCH_ROWS:
+            yield pa.RecordBatch.from_pylist(done, schema=_SETTLED_SCHEMA)
+            done = []
+    if done:
+        yield pa.RecordBatch.from_pylist(done, schema=_SETTLED_SCHEMA)
 
 
 _SETTLED_SCHEMA = pa.schema(
