@@ -10,11 +10,12 @@ one does (:func:`newsflow.jobs.upkeep.settle_names`):
   "Xi") becomes the full name of the one person in the corpus whose last word
   it is (else, for family-name-first names, whose first word it is). Two
   people with that word stay apart: the short name is left as it is, visible,
-  rather than merged wrongly. The small model often calls a lone surname an
-  organisation or a place; such a name is still resolved unless something says
-  it is one (:func:`_full_names`): "Ford" beside "Ford Motor" must not become
-  "Harrison Ford". A resolved short name's mentions count as PERSON votes for
-  the full name, as within an article.
+  rather than merged wrongly, but labelled a person. The small model often
+  calls a lone surname an organisation or a place; such a name is still a
+  person's unless something says it is one (:func:`_short_names`): "Ford"
+  beside "Ford Motor" must not become "Harrison Ford". A short name's mentions
+  count as PERSON votes for the full name (or, shared, for itself), as within
+  an article.
 - **One label per name** (:func:`_corpus_label`): each mention is a vote for
   its ``ner_label``; the most voted label wins, ties going to the first in
   :data:`TIE_ORDER` (not to the first seen: the order partitions land in must
@@ -111,42 +112,56 @@ def _organisation_words(labels: dict[str, str]) -> set[str]:
     }
 
 
-def _full_names(by_name: dict[str, Counter[str]], gazetteer: Gazetteer) -> dict[str, str]:
-    """Each one-word name that is a person's short name -> that person's full name.
+@dataclass(frozen=True)
+class _ShortNames:
+    """What the corpus says its one-word names are short for."""
 
-    A word is one person's short name when exactly one name of the corpus has it
-    as last word (or else first word) and that name or the word is voted PERSON
-    (the model may call "Lukas Costa" an organisation and "Costa" a person). The
-    word is then resolved if most of its mentions say PERSON, or if the model
-    gave it another label a surname is mistaken for (ORG, GPE, LOC, NORP) and
-    nothing says it is something else: it is no well-known place, it begins no
+    #: One person's short name -> that person's full name.
+    full_names: dict[str, str]
+    #: Short names of two people or more: a person's name, though not which person's.
+    shared_surnames: set[str]
+
+
+def _short_names(by_name: dict[str, Counter[str]], gazetteer: Gazetteer) -> _ShortNames:
+    """The corpus's one-word names that are people's short names.
+
+    A word is a short name when a name of two words or more has it as last word
+    (or else first word) and that name or the word is voted PERSON (the model
+    may call "Lukas Costa" an organisation and "Costa" a person). Of exactly one
+    such name it is that person's short name; of several ("Smith" beside "John
+    Smith" and "Anna Smith") it stays apart, labelled a person. The word counts
+    as a short name if most of its mentions say PERSON, or if the model gave it
+    another label a surname is mistaken for (ORG, GPE, LOC, NORP) and nothing
+    says it is something else: it is no well-known place, it begins no
     organisation's name, and it has at most :data:`SHORT_NAME_RATIO` times the
-    mentions of the full name (lone "Tesla" thousands of times beside "Nikola
+    mentions of the full names (lone "Tesla" thousands of times beside "Nikola
     Tesla" a few is the company).
     """
     labels = {name: majority_label(counts) for name, counts in by_name.items()}
     by_last, by_first = _person_index(labels)
     organisation_words = _organisation_words(labels)
-    resolved = {}
+    short = _ShortNames({}, set())
     for name, label in labels.items():
         key = name.casefold()
         if len(key.split()) != 1:
             continue
-        names = by_last.get(key) or by_first.get(key, set())
-        if len(names) != 1:
-            continue
-        (person,) = names
-        if "PERSON" not in (labels[person], label):
+        people = by_last.get(key) or by_first.get(key, set())
+        if not any("PERSON" in (labels[person], label) for person in people):
             continue
         mistaken = (
             label in SHORT_NAME_LABELS - {"PERSON"}
             and not gazetteer.well_known_label(name)
             and key not in organisation_words
-            and by_name[name].total() <= SHORT_NAME_RATIO * by_name[person].total()
+            and by_name[name].total()
+            <= SHORT_NAME_RATIO * sum(by_name[person].total() for person in people)
         )
-        if label == "PERSON" or mistaken:
-            resolved[name] = person
-    return resolved
+        if label != "PERSON" and not mistaken:
+            continue
+        if len(people) == 1:
+            short.full_names[name] = next(iter(people))
+        else:
+            short.shared_surnames.add(name)
+    return short
 
 
 def settle_names(
@@ -156,11 +171,14 @@ def settle_names(
     by_name: dict[str, Counter[str]] = defaultdict(Counter)
     for name, label, mentions in votes:
         by_name[name][label] += mentions
-    full_names = _full_names(by_name, gazetteer)
+    short = _short_names(by_name, gazetteer)
+    full_names = short.full_names
     pooled: dict[str, Counter[str]] = defaultdict(Counter)
     for name, counts in by_name.items():
         if name in full_names:
             pooled[full_names[name]]["PERSON"] += counts.total()
+        elif name in short.shared_surnames:
+            pooled[name]["PERSON"] += counts.total()
         else:
             pooled[name].update(counts)
     final = {name: _corpus_label(name, counts, gazetteer) for name, counts in pooled.items()}

@@ -61,6 +61,26 @@ def test_two_people_with_one_surname_are_not_merged(gazetteer):
     assert settle(votes, gazetteer)["Smith"] == ("Smith", "PERSON")
 
 
+def test_a_surname_two_people_share_is_a_person_whatever_the_model_called_it(gazetteer):
+    # one of the two full names was itself misread as a place; the word still names people
+    votes = [("Amara Rossi", "GPE", 1), ("Marco Rossi", "PERSON", 1), ("Rossi", "GPE", 4),
+             ("Rossi", "PERSON", 1), ("Beatriz Novak", "PERSON", 1), ("Rafael Novak", "ORG", 1),
+             ("Novak", "ORG", 7)]  # fmt: skip
+    settled = settle(votes, gazetteer)
+    assert settled["Rossi"] == ("Rossi", "PERSON")
+    assert settled["Novak"] == ("Novak", "PERSON")
+
+
+def test_a_shared_word_that_names_things_too_keeps_its_vote(gazetteer):
+    # "Ford" begins a company's name; "Jordan" is a country; neither becomes a person
+    votes = [("Harrison Ford", "PERSON", 1), ("Gerald Ford", "PERSON", 1), ("Ford", "ORG", 6),
+             ("Ford Motor", "ORG", 2), ("Michael Jordan", "PERSON", 1),
+             ("Eddie Jordan", "PERSON", 1), ("Jordan", "GPE", 3)]  # fmt: skip
+    settled = settle(votes, gazetteer)
+    assert settled["Ford"] == ("Ford", "ORG")
+    assert settled["Jordan"] == ("Jordan", "GPE")
+
+
 def test_a_lone_surname_the_model_calls_an_organisation_is_still_the_person(gazetteer):
     votes = [("Wang Lei", "PERSON", 2), ("Wang", "ORG", 9), ("Delgado", "GPE", 2),
              ("Katarzyna Delgado", "PERSON", 1)]  # fmt: skip
