@@ -20,8 +20,12 @@ article happened to phrase a name:
   name appears in the article. A short mention that fits two different people
   ("Jordan" beside "Michael Jordan" and "Jordan Peterson") is left as it is:
   a wrong merge would be counted silently, an unresolved one is visible.
+- A name the gazetteer (:mod:`newsflow.nlp.gazetteer`) knows as a place, right
+  after a preposition of place ("in Mytilene", "near Semiluki"), is labelled
+  the place in that mention and is no person's short name: the small model
+  calls a town it has not seen a person or an organisation.
 - Within one article every mention of a key carries one label: the majority of
-  spaCy's labels for it, ties going to the first occurrence. A short mention
+  its labels, ties going to the first occurrence. A short mention
   spaCy labelled ORG or GPE that resolves to a person becomes PERSON.
 - Spans that are no names are dropped: punctuation, URLs, e-mail addresses,
   and for name labels single characters and pure numbers (numeric labels such
@@ -51,10 +55,11 @@ from dataclasses import dataclass, field
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from newsflow.nlp.bounds import batched, chunk_spans
-from newsflow.nlp.labels import NAME_LABELS, SHORT_NAME_LABELS
+from newsflow.nlp.gazetteer import Gazetteer, load_gazetteer
+from newsflow.nlp.labels import NAME_LABELS, PLACE_LABELS, SHORT_NAME_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +93,14 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 _URL_OR_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.\w+|https?://|www\.|\w\.\w+/", re.I)
 _HAS_WORD_CHAR = re.compile(r"[^\W_]")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
+#: Prepositions of place: a name the gazetteer knows right after one ("talks in
+#: Mytilene", "a farm near Semiluki") is the place, whatever the model says. Words
+#: that often come before a company or a person ("at", "from", "to") are not in it.
+_PLACE_PREPOSITIONS = frozenset({"in", "near", "outside", "around", "across", "throughout"})
+_POSSESSIVE_TOKENS = frozenset({"'s", "\u2019s", "'", "\u2019"})
+#: Labels the model gives a town it does not know: not NORP ("in Roman mythology")
+#: and no numeric label ("in one phase", "in spring water").
+_TOWN_MISTAKEN_FOR = PLACE_LABELS | {"PERSON", "ORG", "FAC", "PRODUCT"}
 
 
 @dataclass(frozen=True)
@@ -100,6 +113,8 @@ class Mention:
     start_char: int
     end_char: int
     sentence: int
+    #: The article's words say it is a place (:func:`_placed_label`): no person's short name.
+    placed: bool = False
 
 
 @functools.cache
@@ -179,6 +194,20 @@ def _full_name_targets(full_names: list[str]) -> dict[str, str]:
     return targets
 
 
+def _placed_label(doc: Doc, ent: Span, canonical: str, gazetteer: Gazetteer) -> str | None:
+    """The place's label when ``ent`` is a capitalised name the gazetteer knows as a
+    place, after a preposition of place and no possessive ("in Jackson's view")."""
+    if ent.label_ not in _TOWN_MISTAKEN_FOR or not canonical[:1].isupper():
+        return None
+    start, end = ent.start, ent.end
+    before = doc[start - 1].lower_ if start else ""
+    after = doc[end].lower_ if end < len(doc) else ""
+    if before not in _PLACE_PREPOSITIONS or after in _POSSESSIVE_TOKENS:
+        return None
+    places = gazetteer.candidates(canonical)
+    return places[0].label if places else None
+
+
 def _resolve_names(mentions: list[Mention]) -> list[Mention]:
     """Short and partial mentions of a person -> the full name used in the same article."""
     full_names = sorted(
@@ -193,7 +222,7 @@ def _resolve_names(mentions: list[Mention]) -> list[Mention]:
     for m in mentions:
         if m.canonical in targets:
             m = dataclasses.replace(m, canonical=targets[m.canonical])
-        elif m.label in SHORT_NAME_LABELS and len(m.canonical.split()) == 1:
+        elif m.label in SHORT_NAME_LABELS and len(m.canonical.split()) == 1 and not m.placed:
             candidates = by_token.get(m.canonical.casefold(), set())
             if len(candidates) == 1:
                 m = dataclasses.replace(m, canonical=next(iter(candidates)), label="PERSON")
@@ -256,6 +285,7 @@ class _Reading:
     """One text as NER reads it, chunk by chunk in order."""
 
     text: str
+    gazetteer: Gazetteer
     sentences: int = 0
     seconds: float = 0.0
     cut_at: int | None = None
@@ -276,14 +306,16 @@ class _Reading:
             if is_garbage(canonical, ent.label_):
                 continue
             sentence = self.sentences + bisect.bisect_right(sentence_starts, ent.start) - 1
+            place = _placed_label(doc, ent, canonical, self.gazetteer)
             self.found.append(
                 Mention(
                     ent.text,
-                    ent.label_,
+                    place or ent.label_,
                     canonical,
                     start + ent.start_char,
                     start + ent.end_char,
                     sentence,
+                    placed=place is not None,
                 )
             )
         self.sentences += len(sentence_starts)
@@ -337,7 +369,8 @@ def find_entities(
     time budget is read no further and keeps the mentions of its chunks read.
     """
     nlp = load_model(model)
-    readings = [_Reading(text) for text in texts]
+    gazetteer = load_gazetteer()
+    readings = [_Reading(text, gazetteer) for text in texts]
     chunks = _chunks(nlp, readings, limits)
     for batch in batched(
         chunks, limits.batch_size, max_weight=limits.batch_tokens, weight=lambda c: len(c.doc)

