@@ -8,7 +8,7 @@ and compares every entity row of a planted name with the truth:
 
 - **names with more than one label**: the share of canonical names (people,
   organisations, places, ...) whose rows carry two labels or more; as the
-  model leaves them (``ner_canonical``, ``ner_label``) and as the corpus
+  articles alone leave them (``ner_canonical``, ``ner_label``) and as the corpus
   settled them (``canonical``, ``label``). Goal at most 1%.
 - **label accuracy**: of the rows of planted names, the share whose label is
   the truth's, before and after. Goal at least 0.97.
@@ -119,9 +119,9 @@ def measure(corpus: Corpus, settings) -> dict[str, float]:
                 counts["resolved"] += canonical == fact["full"]
     return {
         "names": names_after,
-        "names with more than one label, model": several_before,
+        "names with more than one label, article alone": several_before,
         "names with more than one label, corpus": several_after,
-        "label accuracy, model": counts["label right before"] / counts["planted rows"],
+        "label accuracy, article alone": counts["label right before"] / counts["planted rows"],
         "label accuracy, corpus": counts["label right after"] / counts["planted rows"],
         "resolvable short names resolved": counts["resolved"] / counts["resolvable short rows"],
         "short names merged wrongly": counts["wrongly merged"] / counts["short rows"],
@@ -193,12 +193,12 @@ def main(argv: list[str] | None = None) -> int:
         shown = f"{mean:.3f} ({min(values):.3f}-{max(values):.3f})"
         if not isinstance(values[0], float):
             shown = f"{mean:.0f} ({min(values)}-{max(values)})"
-        print(f"  {name:40} {shown:>22}  {goals.get(name, '')}")
+        print(f"  {name:48} {shown:>22}  {goals.get(name, '')}")
     if (sample := sample_warehouse()) is not None:
         print(f"warehouse {sample.pop('warehouse')}:")
         for name, value in sample.items():
             shown = f"{value:.3f}" if isinstance(value, float) else str(value)
-            print(f"  {name:48} {shown}")
+            print(f"  {name:56} {shown}")
     return 0
 
 
