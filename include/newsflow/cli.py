@@ -222,15 +222,18 @@ def _cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _print_table(cursor) -> None:
+def _print_table(cursor) -> list[tuple]:
+    """Print a query's result as an aligned table; its rows, for what comes next."""
     columns = [d[0] for d in cursor.description]
-    rows = [[("" if v is None else str(v)) for v in row] for row in cursor.fetchall()]
+    values = cursor.fetchall()
+    rows = [[("" if v is None else str(v)) for v in row] for row in values]
     widths = [
         max(len(c), *(len(r[i]) for r in rows)) if rows else len(c) for i, c in enumerate(columns)
     ]
     print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
     for row in rows:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+    return values
 
 
 def _cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
@@ -242,12 +245,12 @@ def _cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
         print("\nExample query: top entities per source")
         print(TOP_ENTITIES_SQL.strip())
         print()
-        _print_table(con.execute(TOP_ENTITIES_SQL))
-        top = con.execute(TOP_ENTITIES_SQL).fetchone()
+        top = _print_table(con.execute(TOP_ENTITIES_SQL))
         if top:
-            print(f'\nExample search: newsflow search "{top[1]}" --limit 3')
+            name = top[0][1]
+            print(f'\nExample search: newsflow search "{name}" --limit 3')
             try:
-                for hit in search.search(con, top[1], limit=3):
+                for hit in search.search(con, name, limit=3):
                     print(f"  {hit.score:6.2f}  {hit.source}  {hit.date}  {hit.title}")
             except search.IndexMissing as e:
                 print(f"  {e}")
