@@ -8,6 +8,7 @@ that do the same work (``newsflow run``, ``import-archive``, ``reprocess``,
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Iterator
 
 import pyarrow as pa
@@ -140,17 +141,13 @@ def _count_articles(rows: pa.Table) -> int:
 
 def _articles(reader: pa.RecordBatchReader) -> Iterator[list[dict]]:
     """Each article's rows, whole, from batches of rows ordered by article."""
-    key, rows = None, []
-    for batch in reader:
-        for row in batch.to_pylist():
-            row_key = (row["source"], row["date"], row["article_id"])
-            if row_key != key and rows:
-                yield rows
-                rows = []
-            key = row_key
-            rows.append(row)
-    if rows:
-        yield rows
+    rows = itertools.chain.from_iterable(batch.to_pylist() for batch in reader)
+    for _, article in itertools.groupby(rows, key=_article_key):
+        yield list(article)
+
+
+def _article_key(row: dict) -> tuple:
+    return row["source"], row["date"], row["article_id"]
 
 
 def _settled_articles(
