@@ -17,6 +17,7 @@ from newsflow.config import Settings
 from newsflow.jobs.runs import as_date, log_stage
 from newsflow.nlp import corpus, dedupe
 from newsflow.nlp.gazetteer import Gazetteer, load_gazetteer
+from newsflow.nlp.given_names import load_given_names
 from newsflow.nlp.labels import PLACE_LABELS
 from newsflow.warehouse import commit, maintenance, quality, queries, search
 
@@ -106,7 +107,8 @@ def settle_names(*, settings: Settings | None = None) -> dict:
     lake = settings.lake()
     gazetteer = load_gazetteer()
     with commit.writer(lake) as con:
-        settled = corpus.settle_names(con.execute(_NAME_VOTES).fetchall(), gazetteer)
+        votes = con.execute(_NAME_VOTES).fetchall()
+        settled = corpus.settle_names(votes, gazetteer, load_given_names())
         con.register("settled", _settled_table(settled, gazetteer))
         reader = con.execute(_UNSETTLED_ROWS).to_arrow_reader(_SETTLE_BATCH_ROWS)
         articles = list(_settled_articles(_articles(reader), settled, gazetteer))

@@ -16,6 +16,13 @@ one does (:func:`newsflow.jobs.upkeep.settle_names`):
   beside "Ford Motor" must not become "Harrison Ford". A short name's mentions
   count as PERSON votes for the full name (or, shared, for itself), as within
   an article.
+- **A given name votes for a person** (:func:`_given_name_votes`): the model
+  may call a person it sees once an organisation in every mention ("Lukas
+  Navarro" ORG, then "Navarro" ORG). A name of two or three words whose first
+  word is a given name (:mod:`newsflow.nlp.given_names`) and whose last word
+  the corpus also has alone gets :data:`GIVEN_NAME_VOTES` PERSON votes: enough
+  for a name the model saw once or twice, not for "Morgan Stanley" or "Calvin
+  Klein" seen as organisations again and again.
 - **One label per name** (:func:`_corpus_label`): each mention is a vote for
   its ``ner_label``; the most voted label wins, ties going to the first in
   :data:`TIE_ORDER` (not to the first seen: the order partitions land in must
@@ -39,6 +46,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from newsflow.nlp.gazetteer import Gazetteer, Place
+from newsflow.nlp.given_names import GivenNames
 from newsflow.nlp.labels import NAME_LABELS, PLACE_LABELS, SHORT_NAME_LABELS
 
 #: Labels of names whose first word is then no surname ("Tesla Motors").
@@ -50,6 +58,8 @@ _NAMES_OF_THINGS = frozenset({"ORG", "PRODUCT", "FAC"})
 TOWN_PRIOR = 0.5
 #: How many times the full name's mentions a short name may have and still be its short form.
 SHORT_NAME_RATIO = 10
+#: PERSON votes a name gets for starting with a given name (:func:`_given_name_votes`).
+GIVEN_NAME_VOTES = 1.5
 #: Who wins a tie of votes: people, then organisations, then places, then the rest
 #: alphabetically.
 TIE_ORDER = ("PERSON", "ORG", "GPE", "LOC", "NORP")
@@ -122,7 +132,31 @@ class _ShortNames:
     shared_surnames: set[str]
 
 
-def _short_names(by_name: dict[str, Counter[str]], gazetteer: Gazetteer) -> _ShortNames:
+def _given_name_votes(
+    by_name: dict[str, Counter[str]], given_names: GivenNames, gazetteer: Gazetteer
+) -> dict[str, Counter[str]]:
+    """``by_name`` with :data:`GIVEN_NAME_VOTES` PERSON votes more for each name that
+    reads as a person's: two or three words, the first a given name, the last a
+    one-word name of the corpus too ("Navarro" beside "Lukas Navarro"; not "Victoria"
+    of "Victoria Station"), and no place the gazetteer knows ("San Jose")."""
+    one_word = {name.casefold() for name in by_name if len(name.split()) == 1}
+    voted = {}
+    for name, counts in by_name.items():
+        words = name.split()
+        if (
+            2 <= len(words) <= 3
+            and words[0] in given_names
+            and words[-1].casefold() in one_word
+            and not gazetteer.candidates(name)
+        ):
+            counts = counts + Counter({"PERSON": GIVEN_NAME_VOTES})
+        voted[name] = counts
+    return voted
+
+
+def _short_names(
+    by_name: dict[str, Counter[str]], labels: dict[str, str], gazetteer: Gazetteer
+) -> _ShortNames:
     """The corpus's one-word names that are people's short names.
 
     A word is a short name when a name of two words or more has it as last word
@@ -135,9 +169,9 @@ def _short_names(by_name: dict[str, Counter[str]], gazetteer: Gazetteer) -> _Sho
     says it is something else: it is no well-known place, it begins no
     organisation's name, and it has at most :data:`SHORT_NAME_RATIO` times the
     mentions of the full names (lone "Tesla" thousands of times beside "Nikola
-    Tesla" a few is the company).
+    Tesla" a few is the company). ``by_name`` counts mentions, ``labels`` are the
+    names' labels by the votes.
     """
-    labels = {name: majority_label(counts) for name, counts in by_name.items()}
     by_last, by_first = _person_index(labels)
     organisation_words = _organisation_words(labels)
     short = _ShortNames({}, set())
@@ -165,13 +199,15 @@ def _short_names(by_name: dict[str, Counter[str]], gazetteer: Gazetteer) -> _Sho
 
 
 def settle_names(
-    votes: Iterable[tuple[str, str, int]], gazetteer: Gazetteer
+    votes: Iterable[tuple[str, str, int]], gazetteer: Gazetteer, given_names: GivenNames
 ) -> dict[str, SettledName]:
     """``ner_canonical -> SettledName`` from ``(ner_canonical, ner_label, mentions)`` votes."""
     by_name: dict[str, Counter[str]] = defaultdict(Counter)
     for name, label, mentions in votes:
         by_name[name][label] += mentions
-    short = _short_names(by_name, gazetteer)
+    voted = _given_name_votes(by_name, given_names, gazetteer)
+    labels = {name: majority_label(counts) for name, counts in voted.items()}
+    short = _short_names(by_name, labels, gazetteer)
     full_names = short.full_names
     pooled: dict[str, Counter[str]] = defaultdict(Counter)
     for name, counts in by_name.items():
@@ -180,7 +216,7 @@ def settle_names(
         elif name in short.shared_surnames:
             pooled[name]["PERSON"] += counts.total()
         else:
-            pooled[name].update(counts)
+            pooled[name].update(voted[name])
     final = {name: _corpus_label(name, counts, gazetteer) for name, counts in pooled.items()}
     settled = {}
     for name in by_name:

@@ -24,6 +24,10 @@ article happened to phrase a name:
   after a preposition of place ("in Mytilene", "near Semiluki"), is labelled
   the place in that mention and is no person's short name: the small model
   calls a town it has not seen a person or an organisation.
+- A one-word person right after a given name (:mod:`newsflow.nlp.given_names`)
+  of the same sentence and of no other entity takes it in: the small model
+  finds "Jensen" in "Beatriz Jensen, the chair of ...", and the full name is
+  what the surname resolves to.
 - Within one article every mention of a key carries one label: the majority of
   its labels, ties going to the first occurrence. A short mention
   spaCy labelled ORG or GPE that resolves to a person becomes PERSON.
@@ -59,6 +63,7 @@ from spacy.tokens import Doc, Span
 
 from newsflow.nlp.bounds import batched, chunk_spans
 from newsflow.nlp.gazetteer import Gazetteer, load_gazetteer
+from newsflow.nlp.given_names import GivenNames, load_given_names
 from newsflow.nlp.labels import NAME_LABELS, PLACE_LABELS, SHORT_NAME_LABELS
 
 log = logging.getLogger(__name__)
@@ -135,6 +140,11 @@ def model_id(nlp: Language) -> str:
     return f"{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}"
 
 
+def is_title(word: str) -> bool:
+    """Whether ``word`` is a title or a role that precedes names ("Justice", "Mr")."""
+    return bool(_TITLE_ONLY.match(word))
+
+
 def _strip_titles(name: str) -> str:
     while match := _TITLE_PREFIX.match(name):
         name = name[match.end() :]
@@ -192,6 +202,23 @@ def _full_name_targets(full_names: list[str]) -> dict[str, str]:
         }
         targets[name] = longer.pop() if len(longer) == 1 else name
     return targets
+
+
+def _with_given_name(doc: Doc, ent: Span, given_names: GivenNames, gazetteer: Gazetteer) -> Span:
+    """``ent`` with the given name before it when it is a one-word person and the word
+    before is a capitalised given name of its sentence, of no entity, and no well-known
+    place ("Beatriz Jensen"; not "Meanwhile Jensen", nor "Paris" of "Paris Jensen")."""
+    if ent.label_ != "PERSON" or len(ent) != 1 or ent.start == ent.sent.start:
+        return ent
+    word = doc[ent.start - 1]
+    if (
+        word.ent_type_
+        or not (word.is_title and word.is_alpha)
+        or word.text not in given_names
+        or gazetteer.well_known_label(word.text)
+    ):
+        return ent
+    return Span(doc, word.i, ent.end, label=ent.label_)
 
 
 def _placed_label(doc: Doc, ent: Span, canonical: str, gazetteer: Gazetteer) -> str | None:
@@ -286,6 +313,7 @@ class _Reading:
 
     text: str
     gazetteer: Gazetteer
+    given_names: GivenNames
     sentences: int = 0
     seconds: float = 0.0
     cut_at: int | None = None
@@ -302,6 +330,7 @@ class _Reading:
         """The mentions of the chunk at ``start``, with offsets and sentences of the whole text."""
         sentence_starts = [sent.start for sent in doc.sents]
         for ent in doc.ents:
+            ent = _with_given_name(doc, ent, self.given_names, self.gazetteer)
             canonical = canonical_name(ent.text, ent.label_)
             if is_garbage(canonical, ent.label_):
                 continue
@@ -369,8 +398,8 @@ def find_entities(
     time budget is read no further and keeps the mentions of its chunks read.
     """
     nlp = load_model(model)
-    gazetteer = load_gazetteer()
-    readings = [_Reading(text, gazetteer) for text in texts]
+    gazetteer, given_names = load_gazetteer(), load_given_names()
+    readings = [_Reading(text, gazetteer, given_names) for text in texts]
     chunks = _chunks(nlp, readings, limits)
     for batch in batched(
         chunks, limits.batch_size, max_weight=limits.batch_tokens, weight=lambda c: len(c.doc)

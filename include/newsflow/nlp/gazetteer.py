@@ -101,7 +101,7 @@ class Place:
         return self.kind != "city" or self.population >= WELL_KNOWN_CITY_POPULATION
 
 
-def _key(name: str) -> str:
+def name_key(name: str) -> str:
     """Case-folded, accents off, one space: "Gdańsk" and "GDANSK" are one key."""
     if name.isascii():
         return " ".join(name.casefold().split())
@@ -110,12 +110,12 @@ def _key(name: str) -> str:
 
 
 class Gazetteer:
-    """Places by name (:func:`_key`)."""
+    """Places by name (:func:`name_key`)."""
 
     def __init__(self, named_places: Iterable[tuple[str, Place]]) -> None:
         by_name: dict[str, dict[int, Place]] = defaultdict(dict)
         for name, place in named_places:
-            by_name[_key(name)][place.geonames_id] = place
+            by_name[name_key(name)][place.geonames_id] = place
         self._by_name = {
             key: tuple(sorted(places.values(), key=lambda p: (-p.population, p.geonames_id)))
             for key, places in by_name.items()
@@ -123,7 +123,7 @@ class Gazetteer:
 
     def candidates(self, name: str) -> tuple[Place, ...]:
         """Every place called ``name``, most populous first."""
-        return self._by_name.get(_key(name), ())
+        return self._by_name.get(name_key(name), ())
 
     def well_known_label(self, name: str) -> str | None:
         """The label of the most populous well-known place called ``name``, if any."""
@@ -136,13 +136,13 @@ def _spellings(name: str, alternates: Iterable[str]) -> set[str]:
     names: GeoNames lists nicknames, old names and publicity stunts ("Google" for
     Topeka), which in a news text are not the city.
     """
-    key = _key(name)
+    key = name_key(name)
     edits = _SPELLING_EDITS if len(key) >= _LONG_NAME else 1
     return {name} | {
         alternate
         for alternate in alternates
         if _LATIN_NAME.fullmatch(alternate)
-        and (other := _key(alternate)) != key
+        and (other := name_key(alternate)) != key
         and other[:1] == key[:1]
         and _within_edits(key, other, edits)
     }

@@ -15,6 +15,7 @@ from newsflow.nlp.gazetteer import (
     read_rows,
     write_table,
 )
+from newsflow.nlp.given_names import GivenNames
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +23,13 @@ def gazetteer() -> Gazetteer:
     return load_gazetteer()
 
 
-def settle(votes: list[tuple[str, str, int]], gazetteer: Gazetteer) -> dict[str, tuple[str, str]]:
-    return {k: (v.canonical, v.label) for k, v in settle_names(votes, gazetteer).items()}
+def settle(
+    votes: list[tuple[str, str, int]],
+    gazetteer: Gazetteer,
+    given_names: GivenNames | None = None,
+) -> dict[str, tuple[str, str]]:
+    settled = settle_names(votes, gazetteer, given_names or GivenNames([]))
+    return {k: (v.canonical, v.label) for k, v in settled.items()}
 
 
 def test_a_well_known_city_the_model_calls_an_organisation_is_a_place(gazetteer):
@@ -181,13 +187,20 @@ def test_a_centre_across_the_antimeridian_stays_there():
 
 
 def test_settling_is_its_own_fixed_point(gazetteer):
-    """Settled names voted again settle to themselves: a second run changes nothing."""
+    """Settled names voted again settle to themselves: a second run changes nothing.
+
+    Without given names: their vote looks for the surname alone in the corpus,
+    which voting again by canonical name has merged into the full name. The job
+    votes by ``ner_canonical``, never by what it settled.
+    """
     rng = random.Random(5)
     names = ["Putin", "Vladimir Putin", "Marseille", "Smith", "John Smith", "Anna Smith", "Acme"]
     labels = ["PERSON", "ORG", "GPE"]
     votes = [(rng.choice(names), rng.choice(labels), rng.randint(1, 5)) for _ in range(60)]
-    first = settle_names(votes, gazetteer)
-    again = settle_names([(first[n].canonical, label, c) for n, label, c in votes], gazetteer)
+    given = GivenNames([])
+    first = settle_names(votes, gazetteer, given)
+    revoted = [(first[n].canonical, label, c) for n, label, c in votes]
+    again = settle_names(revoted, gazetteer, given)
     for decided in first.values():
         assert again[decided.canonical] == decided
 
@@ -203,3 +216,27 @@ def test_a_full_name_the_model_called_an_organisation_is_found_by_its_surname(ga
 def test_a_surname_shared_with_a_name_the_model_called_an_organisation_stays_apart(gazetteer):
     votes = [("Oliver Haddad", "PERSON", 2), ("Nadia Haddad", "ORG", 1), ("Haddad", "PERSON", 5)]
     assert settle(votes, gazetteer)["Haddad"] == ("Haddad", "PERSON")
+
+
+GIVEN = GivenNames(["lukas", "morgan", "victoria"])
+
+
+def test_a_person_the_model_always_calls_an_organisation_is_found_by_the_given_name(gazetteer):
+    votes = [("Lukas Navarro", "ORG", 1), ("Navarro", "ORG", 6)]
+    settled = settle(votes, gazetteer, GIVEN)
+    assert settled["Lukas Navarro"] == ("Lukas Navarro", "PERSON")
+    assert settled["Navarro"] == ("Lukas Navarro", "PERSON")
+    # without the given name nothing says person
+    assert settle(votes, gazetteer)["Navarro"] == ("Navarro", "ORG")
+
+
+def test_a_given_name_does_not_outvote_an_organisation_the_model_sees_often(gazetteer):
+    votes = [("Morgan Stanley", "ORG", 2), ("Stanley", "ORG", 1)]
+    assert settle(votes, gazetteer, GIVEN)["Morgan Stanley"] == ("Morgan Stanley", "ORG")
+
+
+def test_a_given_name_is_no_vote_without_the_last_word_alone_in_the_corpus(gazetteer):
+    votes = [("Victoria Station", "FAC", 1), ("Lukas Navarro", "ORG", 1)]
+    settled = settle(votes, gazetteer, GIVEN)
+    assert settled["Victoria Station"] == ("Victoria Station", "FAC")
+    assert settled["Lukas Navarro"] == ("Lukas Navarro", "ORG")

