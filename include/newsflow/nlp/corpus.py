@@ -18,11 +18,11 @@ one does (:func:`newsflow.jobs.upkeep.settle_names`):
   an article.
 - **A given name votes for a person** (:func:`_given_name_votes`): the model
   may call a person it sees once an organisation in every mention ("Lukas
-  Navarro" ORG, then "Navarro" ORG). A name of two or three words whose first
-  word is a given name (:mod:`newsflow.nlp.given_names`) and whose last word
-  the corpus also has alone gets :data:`GIVEN_NAME_VOTES` PERSON votes: enough
-  for a name the model saw once or twice, not for "Morgan Stanley" or "Calvin
-  Klein" seen as organisations again and again.
+  Navarro" ORG, then "Navarro" ORG). A name of a given name
+  (:mod:`newsflow.nlp.given_names`) and a surname the corpus also has alone,
+  which ends no other name of a thing, gets :data:`GIVEN_NAME_VOTES` PERSON
+  votes: enough for a name the model saw once or twice, not for "Calvin Klein"
+  seen as an organisation again and again.
 - **One label per name** (:func:`_corpus_label`): each mention is a vote for
   its ``ner_label``; the most voted label wins, ties going to the first in
   :data:`TIE_ORDER` (not to the first seen: the order partitions land in must
@@ -58,6 +58,8 @@ _NAMES_OF_THINGS = frozenset({"ORG", "PRODUCT", "FAC"})
 TOWN_PRIOR = 0.5
 #: How many times the full name's mentions a short name may have and still be its short form.
 SHORT_NAME_RATIO = 10
+#: What the model calls a person it does not know, besides a person.
+_PEOPLE_MISTAKEN_FOR = frozenset({"ORG", "GPE", "LOC", "FAC", "PRODUCT"})
 #: PERSON votes a name gets for starting with a given name (:func:`_given_name_votes`).
 GIVEN_NAME_VOTES = 1.5
 #: Who wins a tie of votes: people, then organisations, then places, then the rest
@@ -136,22 +138,58 @@ def _given_name_votes(
     by_name: dict[str, Counter[str]], given_names: GivenNames, gazetteer: Gazetteer
 ) -> dict[str, Counter[str]]:
     """``by_name`` with :data:`GIVEN_NAME_VOTES` PERSON votes more for each name that
-    reads as a person's: two or three words, the first a given name, the last a
-    one-word name of the corpus too ("Navarro" beside "Lukas Navarro"; not "Victoria"
-    of "Victoria Station"), and no place the gazetteer knows ("San Jose")."""
-    one_word = {name.casefold() for name in by_name if len(name.split()) == 1}
-    voted = {}
-    for name, counts in by_name.items():
-        words = name.split()
-        if (
-            2 <= len(words) <= 3
-            and words[0] in given_names
-            and words[-1].casefold() in one_word
-            and not gazetteer.candidates(name)
-        ):
-            counts = counts + Counter({"PERSON": GIVEN_NAME_VOTES})
-        voted[name] = counts
-    return voted
+    reads as a person's (:func:`_reads_as_person`)."""
+    labels = {name: majority_label(counts) for name, counts in by_name.items()}
+    words = _CorpusWords(
+        alone={name.casefold(): label for name, label in labels.items() if " " not in name},
+        thing_endings=Counter(
+            name.rsplit(" ", 1)[-1].casefold()
+            for name, label in labels.items()
+            if " " in name and label != "PERSON"
+        ),
+    )
+    return {
+        name: counts + Counter({"PERSON": GIVEN_NAME_VOTES})
+        if _reads_as_person(name, labels[name], words, given_names, gazetteer)
+        else counts
+        for name, counts in by_name.items()
+    }
+
+
+@dataclass(frozen=True)
+class _CorpusWords:
+    """What the corpus's names say about single words (case-folded)."""
+
+    #: One-word names and their labels.
+    alone: dict[str, str]
+    #: Last words of names of two words or more not voted PERSON, with their counts.
+    thing_endings: Counter[str]
+
+
+def _reads_as_person(
+    name: str, label: str, words: _CorpusWords, given_names: GivenNames, gazetteer: Gazetteer
+) -> bool:
+    """Whether a name the model calls something else is written as a person's: two
+    capitalised words, a given name and a word that is none; the corpus has that word
+    alone, as a name a surname is mistaken for ("Navarro" ORG beside "Lukas Navarro"
+    ORG; not "Victoria Station" without "Station"); it ends no other name of a thing
+    ("Eden Park" beside "Central Park": a word names end with is a common noun), and
+    the gazetteer knows it as no town ("Margaret River") nor the surname as a
+    well-known place."""
+    parts = name.split()
+    if label not in _PEOPLE_MISTAKEN_FOR or len(parts) != 2:
+        return False
+    given, surname = parts
+    key = surname.casefold()
+    return (
+        all(part.isalpha() and part.istitle() for part in parts)
+        and given in given_names
+        and surname not in given_names
+        and words.alone.get(key) in SHORT_NAME_LABELS
+        and words.thing_endings[key] == 1
+        and not gazetteer.well_known_label(surname)
+        and not gazetteer.candidates(name)
+    )
 
 
 def _short_names(

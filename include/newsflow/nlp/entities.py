@@ -77,7 +77,7 @@ _TITLE = (
     r"(?i:president(?:-elect)?|vice[- ]president|prime\s+minister|minister|premier"
     r"|chancellor|secretary(?:[- ]general)?|attorney\s+general|mayor|governor|gov\."
     r"|senator|sen\.|representative|rep\.|congress(?:wo)?man|judge|justice"
-    r"|general|gen\.|colonel|col\.|captain|capt\.|lieutenant|lt\.|sergeant|sgt\."
+    r"|general|gen\.|major|maj\.|colonel|col\.|captain|capt\.|lieutenant|lt\.|sergeant|sgt\."
     r"|admiral|adm\.|commander|chief(?:\s+executive)?|ceo|chair(?:man|woman|person)?"
     r"|professor|prof\.?|doctor|dr\.?|mr\.?|mrs\.?|ms\.?|mx\.?|miss|sir|dame|lord"
     r"|baroness|baron|councill?or|commissioner|director|coach|manager|inspector"

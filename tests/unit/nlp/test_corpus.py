@@ -218,7 +218,7 @@ def test_a_surname_shared_with_a_name_the_model_called_an_organisation_stays_apa
     assert settle(votes, gazetteer)["Haddad"] == ("Haddad", "PERSON")
 
 
-GIVEN = GivenNames(["lukas", "morgan", "victoria"])
+GIVEN = GivenNames(["lukas", "morgan", "victoria", "eden"])
 
 
 def test_a_person_the_model_always_calls_an_organisation_is_found_by_the_given_name(gazetteer):
@@ -240,3 +240,10 @@ def test_a_given_name_is_no_vote_without_the_last_word_alone_in_the_corpus(gazet
     settled = settle(votes, gazetteer, GIVEN)
     assert settled["Victoria Station"] == ("Victoria Station", "FAC")
     assert settled["Lukas Navarro"] == ("Lukas Navarro", "ORG")
+
+
+def test_a_word_other_names_of_things_end_with_is_no_surname(gazetteer):
+    votes = [("Eden Park", "FAC", 1), ("Park", "ORG", 2)]
+    assert settle(votes, gazetteer, GIVEN)["Eden Park"] == ("Eden Park", "PERSON")
+    votes.append(("Central Park", "FAC", 3))
+    assert settle(votes, gazetteer, GIVEN)["Eden Park"] == ("Eden Park", "FAC")
