@@ -19,7 +19,7 @@ export AIRFLOW__CORE__EXECUTOR ?= LocalExecutor
 export NEWSFLOW_WAREHOUSE ?= $(CURDIR)/data/warehouse
 export NEWSFLOW_SOURCES ?= $(CURDIR)/include/sources.yaml
 
-.PHONY: install run test eval eval-entities gazetteer bench bench-warehouse fuzz soak lint format lock clean test-distributed
+.PHONY: install run test eval eval-entities gazetteer given-names bench bench-warehouse fuzz soak lint format lock clean test-distributed
 
 install: $(INSTALLED)
 
@@ -86,6 +86,10 @@ eval-entities: $(INSTALLED)
 # (after changing their pins; a unit test fails while the table is stale).
 gazetteer: $(INSTALLED)
 	$(BIN)/python tools/build_gazetteer.py
+
+# The given-names table (newsflow.nlp.given_names), built again from its pinned data package.
+given-names: $(INSTALLED)
+	$(BIN)/python tools/build_given_names.py
 
 # Speed and memory against the floor the model sets (about half an hour).
 bench: $(INSTALLED)
