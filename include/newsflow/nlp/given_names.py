@@ -91,9 +91,6 @@ class GivenNames:
     def __contains__(self, word: str) -> bool:
         return name_key(word) in self._names
 
-    def __len__(self) -> int:
-        return len(self._names)
-
 
 @functools.cache
 def load_given_names() -> GivenNames:
