@@ -28,8 +28,6 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from spacy.lang.en.stop_words import STOP_WORDS
-
 from newsflow.nlp.gazetteer import name_key
 
 #: The built table: one case-folded given name per line, accents off.
@@ -45,6 +43,9 @@ def built_names(name_data: dict[str, list], *, is_title: Callable[[str], bool]) 
 
     Each entry is ``name -> [sources, people, share female, ...]``.
     """
+    # imported here, for building only: the corpus vote reads the table without spaCy
+    from spacy.lang.en.stop_words import STOP_WORDS
+
     return sorted(
         name
         for name, (sources, people, *_) in name_data.items()

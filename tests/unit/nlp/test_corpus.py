@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 
 import pytest
 
@@ -247,3 +249,11 @@ def test_a_word_other_names_of_things_end_with_is_no_surname(gazetteer):
     assert settle(votes, gazetteer, GIVEN)["Eden Park"] == ("Eden Park", "PERSON")
     votes.append(("Central Park", "FAC", 3))
     assert settle(votes, gazetteer, GIVEN)["Eden Park"] == ("Eden Park", "FAC")
+
+
+def test_the_corpus_vote_loads_without_spacy():
+    """Settling names runs in upkeep jobs that never run NER: spaCy (half a second to
+    import) stays out of them."""
+    code = "import sys, newsflow.nlp.corpus; print('spacy' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr
