@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 
 #: Month names and abbreviations, English, lower-cased.
 MONTHS: dict[str, int] = {
@@ -81,6 +82,14 @@ def first_date(pattern: re.Pattern[str], text: str) -> dt.date | None:
     """The date of ``pattern``'s first match in ``text``, if that is a real date."""
     match = pattern.search(text)
     return to_date(match) if match else None
+
+
+def text_dates(text: str) -> Iterator[tuple[dt.date, tuple[int, int]]]:
+    """Every real date :data:`TEXT_DATES` find in ``text``, with its span, pattern by pattern."""
+    for pattern in TEXT_DATES:
+        for match in pattern.finditer(text):
+            if found := to_date(match):
+                yield found, match.span()
 
 
 def iso_date(value: object) -> dt.date | None:

@@ -232,6 +232,48 @@ def test_date_elements_are_found_wherever_the_page_puts_them(html, expected):
     assert (published.isoformat() if published else None, source) == expected
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # a labelled date above the headline
+        (
+            "<div><span>Last updated:</span> <span>Dec 12, 2025</span></div><h1>Rents rose</h1>",
+            ("2025-12-12", "html_header"),
+        ),
+        # below it, the nearest of two
+        (
+            "<h1>Rents rose</h1><p>Published: January 3, 2024</p><p>"
+            + "words " * 20
+            + "as on 5 March 2019</p>",
+            ("2024-01-03", "html_header"),
+        ),
+        # a date far into the story is no byline's: the heuristics' date stands
+        (
+            "<h1>Rents rose</h1><p>" + "words " * 80 + "on 5 March 2019</p>",
+            ("2020-01-01", "htmldate"),
+        ),
+        # a date in a script is not visible
+        (
+            '<h1>Rents rose</h1><script>var d = "March 5, 2019";</script>',
+            ("2020-01-01", "htmldate"),
+        ),
+    ],
+)
+def test_the_date_by_the_headline_comes_before_the_heuristics(body, expected):
+    published, source = PageMarkup(page_with_dates(body=body)).published_date(
+        url=None, fallback="2020-01-01"
+    )
+    assert (published.isoformat(), source) == expected
+
+
+def test_a_machine_readable_date_comes_before_the_date_by_the_headline():
+    html = page_with_dates(
+        '<meta property="article:published_time" content="2026-11-15">',
+        body="<h1>Rents rose</h1><p>Updated December 31, 2026</p>",
+    )
+    assert PageMarkup(html).published_date(url=None, fallback=None)[1] == "html_meta"
+
+
 def test_broken_json_ld_and_impossible_dates_are_skipped():
     html = page_with_dates(
         '<script type="application/ld+json">{not json</script>'

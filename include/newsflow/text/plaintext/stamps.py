@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from newsflow.text.dates import MONTHS, TEXT_DATES, to_date
+from newsflow.text.dates import MONTHS, text_dates
 from newsflow.text.lexicon import BYLINE_LINE
 from newsflow.text.plaintext.normalise import unglue
 from newsflow.text.words import WORD
@@ -31,15 +31,8 @@ def find_date(text: str) -> tuple[dt.date | None, tuple[int, int] | None]:
     Flat dumps glue inline elements ("By Jane DoeNovember 18, 2026"), so the
     search runs on the text with those seams opened up (see ``unglue``).
     """
-    spaced = unglue(text)
-    best: tuple[dt.date | None, tuple[int, int] | None] = (None, None)
-    for pattern in TEXT_DATES:
-        for m in pattern.finditer(spaced):
-            found = to_date(m)
-            if found and (best[1] is None or m.start() < best[1][0]):
-                best = (found, m.span())
-                break
-    return best
+    found = min(text_dates(unglue(text)), key=lambda date_span: date_span[1][0], default=None)
+    return found or (None, None)
 
 
 def is_date_line(text: str) -> bool:
