@@ -23,6 +23,11 @@ _BYLINE_LABEL = re.compile(
     r"\b[:\s]*",
     re.I,
 )
+#: A line that is a byline: a label, then (or on the next line) the names.
+_BYLINE_LINE = re.compile(
+    r"^(?:(?:written|posted|reported|story)\s+by|by|authors?)\b\s*:?\s*(?P<names>[^\W\d_].{0,79})?$",
+    re.I,
+)
 #: What one author string is split at; commas are judged part by part.
 _AUTHOR_SEPARATOR = re.compile(r"\s*(?:;|\||\s&\s|,?\s+and\s+|,?\s+und\s+|,?\s+et\s+)\s*")
 #: A job title's head word: a comma part or a tail holding one is a role.
@@ -47,7 +52,21 @@ _CREDENTIAL = re.compile(
 _PLACEHOLDERS = frozenset({"undefined", "null", "none", "admin", "unknown", "the author"})
 #: Words a template's leftovers leave where a name should be ("On" of "On December 9").
 _FUNCTION_WORDS = frozenset({"on", "at", "in", "by", "the", "and", "of", "from", "for", "with"})
+#: What a date glued to a name starts with, besides a month or a digit.
+_WEEKDAYS = frozenset(
+    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+)
+_DATE_LABELS = frozenset({"last", "updated", "published"})
 _NOT_A_NAME = re.compile(r"^[@#]|://|^www\.|[/\\<>{}=]|@\S+\.")
+
+
+def byline_names(line: str) -> str | None:
+    """What a byline line ("By Jane Doe", "Written by:") gives as names: "" for a label
+    alone, whose names are on the next line; None for a line that is no byline."""
+    match = _BYLINE_LINE.match(line)
+    if match is None:
+        return None
+    return match["names"] or ""
 
 
 def author_names(values: Iterable[str | None]) -> list[str]:
@@ -86,7 +105,10 @@ def _clean_name(text: str) -> str | None:
     tokens: list[str] = []
     for token in text.split():
         folded = token.casefold().strip(".,:")
-        if folded in MONTHS or token[0].isdigit() or folded in {"last", "updated", "published"}:
+        if folded in MONTHS or folded in _WEEKDAYS or token[0].isdigit() or folded in _DATE_LABELS:
+            # a date glued on, with the word that led to it: "IndustrySelect on Tuesday"
+            if tokens and tokens[-1].casefold() in _FUNCTION_WORDS:
+                tokens.pop()
             break
         if len(tokens) >= 2 and (folded in _ROLE_MODIFIERS or folded in _ROLE_WORDS):
             break

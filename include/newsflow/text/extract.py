@@ -366,14 +366,15 @@ def _read_html(html: str) -> tuple[trafilatura.settings.Document, PageMarkup, st
 
 
 def _authors(markup: PageMarkup, document: trafilatura.settings.Document) -> list[str]:
-    """The authors of JSON-LD, else of the meta tags, else of trafilatura's byline.
+    """The authors of JSON-LD, else of the meta tags, else of trafilatura's byline, else
+    of the byline by the headline.
 
     Many CMSs put the publisher where an author goes when no person is set:
     a name that is the site's own gives way to a later source that has a
     person, and is the author only when none has.
     """
-    sources = [author_names(names) for names in (*markup.declared_authors(), [document.author])]
-    for names in sources:
+    site_named: list[str] = []
+    for names in _author_sources(markup, document):
         people = [
             name
             for name in names
@@ -381,7 +382,17 @@ def _authors(markup: PageMarkup, document: trafilatura.settings.Document) -> lis
         ]
         if people:
             return people
-    return next((names for names in sources if names), [])
+        site_named = site_named or names
+    return site_named
+
+
+def _author_sources(
+    markup: PageMarkup, document: trafilatura.settings.Document
+) -> Iterator[list[str]]:
+    """Each source's authors in turn, read only when the ones before named no person."""
+    for names in (*markup.declared_authors(), [document.author]):
+        yield author_names(names)
+    yield author_names([markup.header_byline()])
 
 
 def _clean_text(raw: str) -> CleanedText:

@@ -14,7 +14,7 @@ publisher declared from one that was guessed:
 3. ``html_time``: the first ``<time datetime>`` element;
 4. ``url``: a ``/2026/11/16/``-style date in the canonical URL;
 5. ``html_header``: the date written nearest the headline (the first
-   ``<h1>``), within :data:`HEADER_DATE_REACH` visible characters before or
+   ``<h1>``), within :data:`HEADER_REACH` visible characters before or
    after it: "Last updated: Dec 12, 2025" above it, "Published: January 3,
    2024" below it. Pages without a machine-readable date show their date
    there, and trafilatura's heuristics often pick another;
@@ -37,6 +37,7 @@ from bs4 import BeautifulSoup, ParserRejectedMarkup, SoupStrainer
 from bs4.element import NavigableString, PreformattedString, Tag
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+from newsflow.text.bylines import byline_names
 from newsflow.text.dates import iso_date, text_dates, url_date
 from newsflow.text.words import count_words
 
@@ -95,10 +96,10 @@ STORY_TYPES = frozenset(
 #: schema.org types of the object whose ``author`` is the page's author.
 _AUTHORED_TYPES = STORY_TYPES | {"TechArticle", "WebPage"}
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-#: Visible characters each side of the headline a date is looked for in
-#: (``html_header``): a byline's line, not the story's first paragraph. On
-#: wcxb-dev's articles 150, 300 and 600 score within 0.002 of each other.
-HEADER_DATE_REACH = 300
+#: Visible characters each side of the headline a date and a byline are looked
+#: for in (:class:`_Header`): a byline's lines, not the story's first paragraph.
+#: On wcxb-dev's articles 150, 300 and 600 score dates within 0.002 of each other.
+HEADER_REACH = 300
 #: Markup read each side of the headline for that much visible text.
 _HEADER_MARKUP_CHARS = 3000
 _H1_OPEN = re.compile(r"<h1[\s>]", re.I)
@@ -252,32 +253,69 @@ def _from_time_element(soup: BeautifulSoup) -> dt.date | None:
     return None
 
 
-def _header_date(html: str) -> dt.date | None:
-    """The date written nearest the page's first ``<h1>`` (``html_header``).
+@dataclass(frozen=True)
+class _Header:
+    """The visible lines nearest the headline (the first ``<h1>``), each side of it,
+    within :data:`HEADER_REACH` characters: where a page shows its byline and date.
 
     The tags are found in the markup as written and only the markup around
     them is parsed: the metadata parse keeps no text outside its elements.
     """
-    opening = _H1_OPEN.search(html)
-    if opening is None:
+
+    before: list[str]
+    after: list[str]
+
+    @classmethod
+    def of(cls, html: str) -> _Header:
+        opening = _H1_OPEN.search(html)
+        if opening is None:
+            return cls([], [])
+        closing = _H1_CLOSE.search(html, opening.end())
+        end = closing.end() if closing else opening.end()
+        start = max(opening.start() - _HEADER_MARKUP_CHARS, 0)
+        start = html.find(">", start) + 1 if start else 0  # not inside a tag
+        before = _visible_lines(html[start : opening.start()])
+        after = _visible_lines(html[end : end + _HEADER_MARKUP_CHARS])
+        return cls(_within_reach(before, nearest_last=True), _within_reach(after))
+
+    def date(self) -> dt.date | None:
+        """The date written nearest the headline."""
+        before, after = " ".join(self.before), " ".join(self.after)
+        nearest = [(len(before) - span[1], date) for date, span in text_dates(before)]
+        nearest += [(span[0], date) for date, span in text_dates(after)]
+        return min(nearest, key=lambda distance_date: distance_date[0], default=(0, None))[1]
+
+    def byline(self) -> str | None:
+        """The names of the first byline line ("By Jane Doe"; "Written by" over a line
+        of its own with the name), as the line writes them."""
+        lines = self.before + self.after
+        for i, line in enumerate(lines):
+            if (names := byline_names(line)) is not None:
+                return names or (lines[i + 1] if i + 1 < len(lines) else None)
         return None
-    closing = _H1_CLOSE.search(html, opening.end())
-    end = closing.end() if closing else opening.end()
-    before = _visible_text(html[max(opening.start() - _HEADER_MARKUP_CHARS, 0) : opening.start()])
-    after = _visible_text(html[end : end + _HEADER_MARKUP_CHARS])
-    before, after = before[-HEADER_DATE_REACH:], after[:HEADER_DATE_REACH]
-    nearest = [(len(before) - span[1], date) for date, span in text_dates(before)]
-    nearest += [(span[0], date) for date, span in text_dates(after)]
-    return min(nearest, key=lambda distance_date: distance_date[0], default=(0, None))[1]
 
 
-def _visible_text(markup: str) -> str:
-    """A fragment's text as a reader sees it, one space between words (no scripts)."""
+def _within_reach(lines: list[str], *, nearest_last: bool = False) -> list[str]:
+    """The lines nearest the headline that hold :data:`HEADER_REACH` characters, the
+    farthest cut to fit; ``nearest_last`` for the lines before it."""
+    ordered = lines[::-1] if nearest_last else lines
+    kept, room = [], HEADER_REACH
+    for line in ordered:
+        if room <= 0:
+            break
+        kept.append(line[-room:] if nearest_last else line[:room])
+        room -= len(line) + 1
+    return kept[::-1] if nearest_last else kept
+
+
+def _visible_lines(markup: str) -> list[str]:
+    """A fragment's text as a reader sees it, a line per text node, one space between
+    words (no scripts)."""
     try:
-        text = BeautifulSoup(markup, "lxml").get_text(" ")
+        text = BeautifulSoup(markup, "lxml").get_text("\n")
     except (ParserRejectedMarkup, UnicodeEncodeError):  # as in _parse
-        return ""
-    return " ".join(text.split())
+        return []
+    return [line for line in (" ".join(raw.split()) for raw in text.split("\n")) if line]
 
 
 def _author_entries(objects: list[dict]) -> list[object]:
@@ -318,11 +356,19 @@ class PageMarkup:
                     return found, source
         if date := url_date(url):
             return date, "url"
-        if date := _header_date(self._html):
+        if date := self._header.date():
             return date, "html_header"
         if date := iso_date(fallback):
             return date, "htmldate"
         return None, None
+
+    @functools.cached_property
+    def _header(self) -> _Header:
+        return _Header.of(self._html)
+
+    def header_byline(self) -> str | None:
+        """The byline written by the headline ("By Jane Doe"), as written, if any."""
+        return self._header.byline()
 
     def declared_types(self) -> set[str]:
         """The schema.org types of the page's JSON-LD objects ("NewsArticle", "Product")."""

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from newsflow.text.bylines import author_names, byline
+from newsflow.text.bylines import author_names, byline, byline_names
 from newsflow.text.extract import extract_html
 from newsflow.text.metadata import PageMarkup
 from support.pages import STORY, article_html
@@ -33,6 +33,8 @@ from support.pages import STORY, article_html
         # a glued date, a handle, a profile URL, a placeholder are no names
         ("Jane Doe February 8", ["Jane Doe"]),
         ("Jane Doe Last Updated August 1", ["Jane Doe"]),
+        ("Example Post on Tuesday, August 29, 2023", ["Example Post"]),
+        ("Audiophile On", ["Audiophile On"]),  # a word a date is glued with stays without one
         ("@janedoe", []),
         ("https://www.facebook.com/examplepost", []),
         ("undefined", []),
@@ -95,3 +97,39 @@ def test_the_modified_date_comes_from_meta_tags_and_is_none_when_unstated():
     tagged = '<meta property="article:modified_time" content="2026-11-18T10:00:00Z">'
     assert PageMarkup(tagged).modified_date().isoformat() == "2026-11-18"
     assert PageMarkup(article_html(title="Bridge", paragraphs=STORY)).modified_date() is None
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("By Jane Doe", "Jane Doe"),
+        ("Posted by Jane Doe on Tuesday", "Jane Doe on Tuesday"),
+        ("Written by:", ""),  # the names are on the next line
+        ("By the", "the"),  # a line of a byline; author_names judges the name
+        ("Bypass surgery rates rose", None),
+        ("Photos by Jane Doe", None),  # a photo credit
+        ("The bridge reopened on Monday", None),
+    ],
+)
+def test_a_byline_line_gives_its_names(line, names):
+    assert byline_names(line) == names
+
+
+def _page_without_stated_authors(header: str) -> str:
+    return (
+        "<html><head><title>Bridge</title></head><body><nav><a href='/'>Home</a></nav>"
+        f"<article>{header}" + "".join(f"<p>{p}</p>" for p in STORY) + "</article></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("header", "authors"),
+    [
+        ("<h1>Bridge reopens</h1><p>By <a href='/a/jane'>Jane Doe</a></p>", ("Jane Doe",)),
+        ("<div>Written by</div><div>Ana Costa</div><h1>Bridge reopens</h1>", ("Ana Costa",)),
+        # far from the headline a "By" line is no byline
+        ("<h1>Bridge reopens</h1><p>" + "word " * 90 + "</p><p>By Jane Doe</p>", ()),
+    ],
+)
+def test_with_no_stated_author_the_byline_by_the_headline_names_them(header, authors):
+    assert extract_html(_page_without_stated_authors(header)).authors == authors
