@@ -16,16 +16,12 @@ import re
 from collections.abc import Iterable
 
 from newsflow.text.dates import MONTHS
+from newsflow.text.lexicon import BYLINE_LABEL_LINE, BYLINE_LINE
 
 #: Words that open a byline or label one: dropped from the front of a name.
 _BYLINE_LABEL = re.compile(
     r"^(?:(?:written|posted|reported|story|words|text|photos?)\s+by|by|author|authors?:|von|par|por)"
     r"\b[:\s]*",
-    re.I,
-)
-#: A line that is a byline: a label, then (or on the next line) the names.
-_BYLINE_LINE = re.compile(
-    r"^(?:(?:written|posted|reported|story)\s+by|by|authors?)\b\s*:?\s*(?P<names>[^\W\d_].{0,79})?$",
     re.I,
 )
 #: What one author string is split at; commas are judged part by part.
@@ -63,10 +59,10 @@ _NOT_A_NAME = re.compile(r"^[@#]|://|^www\.|[/\\<>{}=]|@\S+\.")
 def byline_names(line: str) -> str | None:
     """What a byline line ("By Jane Doe", "Written by:") gives as names: "" for a label
     alone, whose names are on the next line; None for a line that is no byline."""
-    match = _BYLINE_LINE.match(line)
-    if match is None:
-        return None
-    return match["names"] or ""
+    if BYLINE_LABEL_LINE.match(line):
+        return ""
+    match = BYLINE_LINE.match(line)
+    return line[match.start("name") :] if match else None
 
 
 def author_names(values: Iterable[str | None]) -> list[str]:

@@ -179,10 +179,12 @@ COMMENT_META = re.compile(
 _NAME_TOKEN = rf"(?:[A-Z\u00c0-\u00de]{NAME_LETTERS}*|de|da|del|van|von|der|bin|al|le|la)"
 #: A byline, in the languages the stop-word lists know; ``name`` may run on
 #: into what follows it on the line ("By Jane Doe November 18, 2026").
+_BYLINE_LABEL = rf"(?i:{BY}|words\ by|story\ by|posted\ by|author:?|text:?|von|par|por)"
 BYLINE_LINE = re.compile(
-    rf"^(?i:{BY}|words\ by|story\ by|posted\ by|author:?|text:?|von|par|por)"
-    rf"\s+(?P<name>[A-Z\u00c0-\u00de]{NAME_LETTERS}*(?:\s+{_NAME_TOKEN}){{0,4}})",
+    rf"^{_BYLINE_LABEL}\s+(?P<name>[A-Z\u00c0-\u00de]{NAME_LETTERS}*(?:\s+{_NAME_TOKEN}){{0,4}})",
 )
+#: The label of a byline alone on its line, the names on the next ("Written by").
+BYLINE_LABEL_LINE = re.compile(rf"^{_BYLINE_LABEL}\s*:?$")
 #: "The author, Jane Doe, is ...": a biography that names its subject.
 BIO_AUTHOR = re.compile(r"^the (?:author|writer),\s+(?P<name>[^,]{3,60}),\s+(?:is|was)\b", re.I)
 #: What a biography says its subject is or does, right after the name
