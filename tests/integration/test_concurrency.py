@@ -11,6 +11,8 @@ running the DAG's publish code against one SQLite catalog.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import multiprocessing.synchronize
 import os
 import signal
 import subprocess
@@ -24,7 +26,7 @@ import pytest
 
 from newsflow.config import Settings
 from newsflow.warehouse import layout, queries
-from newsflow.warehouse.catalog import Lake
+from newsflow.warehouse.catalog import Lake, SqliteCatalog
 from support.analysts import ANALYST_HABITS, hold_catalog_open
 from support.pages import STORY, article_html
 from support.paths import DUCKDB_CLI
@@ -325,3 +327,27 @@ def test_a_publish_beside_an_analyst_left_idle_neither_fails_nor_waits(lake, zyg
         slowest = con.execute("SELECT max(seconds_publish) FROM runs").fetchone()[0]
     assert slowest < SLOW_PUBLISH_SECONDS
     assert check_partition(lake, "gazette", DAY) == 2
+
+
+def _prepare_when_released(path: str, barrier: multiprocessing.synchronize.Barrier) -> None:
+    barrier.wait()
+    SqliteCatalog(Path(path)).prepare()
+
+
+def test_processes_preparing_a_new_catalog_at_once_all_succeed(tmp_path):
+    """The first writers of a new warehouse open its catalog together: each puts the
+    file in WAL mode first, and SQLite refused a switch that raced another with
+    "database is locked" (3 of 40 rounds of six processes before the lock)."""
+    context = multiprocessing.get_context("fork")
+    for round_ in range(60):
+        path = tmp_path / f"round-{round_}" / layout.CATALOG_FILE
+        barrier = context.Barrier(6)
+        processes = [
+            context.Process(target=_prepare_when_released, args=(str(path), barrier))
+            for _ in range(6)
+        ]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join(60)
+        assert [p.exitcode for p in processes] == [0] * 6, f"round {round_}"

@@ -92,8 +92,11 @@ def test_partition_values_cannot_lead_the_lake_s_files_elsewhere(tmp_path):
             "('a', '../../../../escaped', DATE '2026-11-16'), ('b', '/abs', DATE '2026-11-16')"
         )
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert {p.name for p in files if not p.is_relative_to(lake.data_path)} <= {
+    elsewhere = [p for p in files if not p.is_relative_to(lake.data_path)]
+    locks = lake.root / layout.LOCKS
+    assert {p.name for p in elsewhere if not p.is_relative_to(locks)} <= {
         layout.CATALOG_FILE, layout.ATTACH_FILE}  # fmt: skip
+    assert {p.name for p in elsewhere if p.is_relative_to(locks)} <= {f"{layout.CATALOG_FILE}.lock"}
     assert sum(p.suffix == ".parquet" for p in files) == 2  # one per partition, both inside
 
 

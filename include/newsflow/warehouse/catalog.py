@@ -182,9 +182,17 @@ class SqliteCatalog:
         In SQLite's default rollback-journal mode a reader's open transaction (an
         analyst's ``BEGIN``, a result not read to its end) blocks every commit;
         in WAL mode readers and one writer never wait for each other.
+
+        Processes prepare one at a time (a ``flock`` in ``_locks`` beside it): SQLite
+        answers "database is locked" at once, busy timeout or not, to a switch
+        to WAL that another connection's switch or first write races, which
+        the first writers of a new warehouse, started together, did.
         """
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.closing(sqlite3.connect(self.path, timeout=60)) as con:
+        with (
+            _exclusive(self.path.parent / layout.LOCKS / f"{self.path.name}.lock"),
+            contextlib.closing(sqlite3.connect(self.path, timeout=60)) as con,
+        ):
             (mode,) = con.execute("PRAGMA journal_mode").fetchone()
             if mode.lower() != "wal":
                 con.execute("PRAGMA journal_mode = WAL")

@@ -10,7 +10,8 @@
     <root>/raw/source=<id>/date=<day>/pages.warc.gz   every response a fetch got
     <root>/_staging/source=<id>/date=<day>/<run>/
                                      a run's files before its publish commits them
-    <root>/_locks/...                the writers' partition locks (embedded catalog)
+    <root>/_locks/...                the writers' partition locks, and the one that
+                                     serialises switching the catalog to WAL (embedded catalog)
 
 The lake's files are DuckLake's: only the catalog says which of them make up
 a table now; nothing here reads them by path.
