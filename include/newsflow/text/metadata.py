@@ -30,7 +30,7 @@ import datetime as dt
 import functools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, ParserRejectedMarkup, SoupStrainer
@@ -46,7 +46,9 @@ MIN_LANGUAGE_PROBABILITY = 0.5
 MIN_LANGUAGE_WORDS = 15
 #: Characters of the text the identifier reads: a few paragraphs settle the
 #: language of an article, and the identifier's cost grows with its input.
-LANGUAGE_SAMPLE_CHARS = 2000
+#: On 1,299 texts of wcxb-dev and AEB, 1,000 gave the language 2,000 gave
+#: on all but 4 (two of them unknown with 2,000), in half the time.
+LANGUAGE_SAMPLE_CHARS = 1000
 
 _META_DATE_KEYS = frozenset(
     {
@@ -343,9 +345,13 @@ class PageMarkup:
         self._json_ld = _json_ld_documents(self._soup) if self._soup is not None else []
 
     def published_date(
-        self, *, url: str | None, fallback: str | None
+        self, *, url: str | None, fallback: Callable[[], str | None] | None
     ) -> tuple[dt.date | None, str | None]:
-        """The publication date and where it came from (see the module docstring)."""
+        """The publication date and where it came from (see the module docstring).
+
+        ``fallback`` guesses a date (htmldate's heuristics); it is called only
+        when the page states none of the others.
+        """
         if self._soup is not None:
             for source, date in (
                 ("json_ld", lambda: _from_json_ld(self._json_ld, _PUBLISHED)),
@@ -358,7 +364,7 @@ class PageMarkup:
             return date, "url"
         if date := self._header.date():
             return date, "html_header"
-        if date := iso_date(fallback):
+        if fallback is not None and (date := iso_date(fallback())):
             return date, "htmldate"
         return None, None
 
@@ -476,9 +482,10 @@ def _identifier() -> LanguageIdentifier:
 
 def identify_language(text: str) -> str | None:
     """ISO 639-1 code of the text, or None when it is too short or too uncertain."""
-    if count_words(text) < MIN_LANGUAGE_WORDS:
+    sample = text[:LANGUAGE_SAMPLE_CHARS]
+    if count_words(sample) < MIN_LANGUAGE_WORDS:
         return None
-    language, probability = _identifier().classify(text[:LANGUAGE_SAMPLE_CHARS])
+    language, probability = _identifier().classify(sample)
     return language if probability >= MIN_LANGUAGE_PROBABILITY else None
 
 

@@ -261,7 +261,7 @@ def test_date_elements_are_found_wherever_the_page_puts_them(html, expected):
 )
 def test_the_date_by_the_headline_comes_before_the_heuristics(body, expected):
     published, source = PageMarkup(page_with_dates(body=body)).published_date(
-        url=None, fallback="2020-01-01"
+        url=None, fallback=lambda: "2020-01-01"
     )
     assert (published.isoformat(), source) == expected
 
@@ -274,14 +274,29 @@ def test_a_machine_readable_date_comes_before_the_date_by_the_headline():
     assert PageMarkup(html).published_date(url=None, fallback=None)[1] == "html_meta"
 
 
+def test_the_heuristics_are_asked_only_when_the_page_states_no_date():
+    asked = []
+
+    def guess() -> str:
+        asked.append(True)
+        return "2020-01-01"
+
+    stated = page_with_dates('<meta property="article:published_time" content="2026-11-15">')
+    assert PageMarkup(stated).published_date(url=None, fallback=guess)[1] == "html_meta"
+    assert not asked
+    assert PageMarkup("<p>x</p>").published_date(url=None, fallback=guess)[1] == "htmldate"
+    assert asked
+
+
 def test_broken_json_ld_and_impossible_dates_are_skipped():
     html = page_with_dates(
         '<script type="application/ld+json">{not json</script>'
         '<meta name="date" content="2026-13-45"><meta name="pubdate" content="2026-11-10">'
     )
-    published, source = PageMarkup(html).published_date(url=None, fallback="2020-01-01")
+    published, source = PageMarkup(html).published_date(url=None, fallback=lambda: "2020-01-01")
     assert (published.isoformat(), source) == ("2026-11-10", "html_meta")
-    assert PageMarkup("<p>x</p>").published_date(url=None, fallback="2020-01-01")[1] == "htmldate"
+    no_date = PageMarkup("<p>x</p>").published_date(url=None, fallback=lambda: "2020-01-01")
+    assert no_date[1] == "htmldate"
     assert PageMarkup("").published_date(url="https://g.example/2026/11/11/x", fallback=None) == (
         dt.date(2026, 11, 11),
         "url",
