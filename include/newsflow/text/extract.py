@@ -70,6 +70,8 @@ MAX_MARKUP = 100_000
 Mode = Literal["auto", "html", "text"]
 
 _HTML_SNIFF = re.compile(r"<\s*(!doctype\s+html|html|head|body|article|div|p)[\s>]", re.I)
+#: Bytes no text holds: C0 controls but tab, line feed, vertical tab, form feed, carriage return.
+_CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
 #: Bytes charset detection looks at: enough to decide, bounded for huge pages.
 _DETECT_BYTES = 64 * 1024
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.I)
@@ -232,7 +234,7 @@ def _looks_binary(body: bytes) -> bool:
     drops; UTF-16 without a byte-order mark (half its bytes NUL) stays out.
     """
     head = body[:4096]
-    control = sum(1 for b in head if b < 9 or 13 < b < 32)
+    control = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return control > len(head) * 0.05
 
 
@@ -364,7 +366,7 @@ def _html_article(html: str) -> tuple[Extracted, dict[str, float]]:
     if main is None or not main.text:
         raise PageRejected(Stage.EXTRACT, "no_main_text", "trafilatura found no article body")
     stated = _trafilatura_metadata(tree)
-    markup = PageMarkup(html)
+    markup = PageMarkup(html, tree=tree)
     title = markup.headline(stated.title, site_name=stated.sitename, url=stated.url)
     text = _article_text(main.text, titles={stated.title, title})
     published, date_source = markup.published_date(

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, ParserRejectedMarkup, SoupStrainer
 from bs4.element import NavigableString, PreformattedString, Tag
+from lxml import etree
+from lxml.html import HtmlElement, document_fromstring, tostring
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from newsflow.text.bylines import byline_names
@@ -107,65 +109,54 @@ _HEADER_MARKUP_CHARS = 3000
 _H1_OPEN = re.compile(r"<h1[\s>]", re.I)
 _H1_CLOSE = re.compile(r"</h1\s*>", re.I)
 
-#: The elements metadata is read from, one query each: the finders search
-#: with them, and the parser builds only what one of them matches.
+#: The elements metadata is read from: the finders' queries, and the same
+#: elements as lxml finds them in the page's tree.
 _JSON_LD = SoupStrainer("script", {"type": "application/ld+json"})
 _META = SoupStrainer("meta", {"content": True})
 _ITEMPROP = SoupStrainer(attrs={"itemprop": ["datePublished", "dateModified"]})
 _TIME = SoupStrainer("time", {"datetime": True})
 _H1 = SoupStrainer("h1")
+_METADATA_ELEMENTS = etree.XPath(
+    "//script[@type='application/ld+json'] | //meta[@content]"
+    " | //*[@itemprop='datePublished' or @itemprop='dateModified'] | //time[@datetime] | //h1"
+)
 
 
-class _MetadataElements(SoupStrainer):
-    """Builds only the elements (with all they contain) one of the queries matches.
+def _parse(html: str) -> HtmlElement | None:
+    """The page's lxml tree, or None for a page with nothing to parse.
 
-    A page's full tree in Python costs more than the rest of the metadata
-    search; the few elements that state a date or the headline are all the
-    finders read, and an element kept whole keeps the text of its
-    descendants. A tag with neither a name nor an attribute the queries ask
-    for (most tags) is turned down before the queries' own, slower matching.
-    """
-
-    def __init__(self, *queries: SoupStrainer) -> None:
-        super().__init__()
-        self.queries = queries
-        self.attributes = frozenset().union(*(query.attribute_rules for query in queries))
-        self.names = frozenset(
-            rule.string
-            for query in queries
-            if not query.attribute_rules
-            for rule in query.name_rules
-        )
-
-    def allow_tag_creation(
-        self, nsprefix: str | None, name: str, attrs: dict[str, str] | None
-    ) -> bool:
-        if name not in self.names and (not attrs or self.attributes.isdisjoint(attrs)):
-            return False
-        return any(query.allow_tag_creation(nsprefix, name, attrs) for query in self.queries)
-
-    def allow_string_creation(self, string: str) -> bool:
-        return False  # text outside the kept elements
-
-
-_METADATA_ELEMENTS = _MetadataElements(_JSON_LD, _META, _ITEMPROP, _TIME, _H1)
-
-
-def _parse(html: str) -> BeautifulSoup | None:
-    """The page's metadata elements, or None if the parser rejects the page.
-
-    A leading XML declaration is dropped: the page is read as HTML whatever it
-    declares (bs4 would warn that it looks like XML). A lone surrogate, which
-    no decoded page holds, makes bs4's retry as UTF-8 bytes fail. Attributes
-    stay plain strings as the page wrote them (``class``-like ones unsplit).
+    A leading XML declaration is dropped: the page is read as HTML whatever
+    it declares (lxml refuses a declared encoding in a decoded string).
     """
     try:
-        return BeautifulSoup(
-            _XML_DECLARATION.sub("", html, count=1),
-            "lxml",
-            parse_only=_METADATA_ELEMENTS,
-            multi_valued_attributes=None,
-        )
+        return document_fromstring(_XML_DECLARATION.sub("", html, count=1))
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _metadata_soup(tree: HtmlElement | None) -> BeautifulSoup | None:
+    """The page's metadata elements, with all they contain, for bs4 to read.
+
+    lxml has built the page's tree already (in C, for trafilatura); building
+    all of it again as bs4's Python objects cost more than the rest of the
+    metadata search. So lxml picks out the elements the finders ask for, and
+    bs4 parses only those, in page order (one inside another picked element
+    comes with that one). None if the parser rejects them: a lone surrogate,
+    which no decoded page holds, makes bs4's retry as UTF-8 bytes fail.
+    Attributes stay plain strings as the page wrote them (``class``-like
+    ones unsplit).
+    """
+    if tree is None:
+        return None
+    picked = _METADATA_ELEMENTS(tree)
+    inside = set(picked)
+    markup = "".join(
+        tostring(element, encoding="unicode", with_tail=False)
+        for element in picked
+        if not any(ancestor in inside for ancestor in element.iterancestors())
+    )
+    try:
+        return BeautifulSoup(markup, "lxml", multi_valued_attributes=None)
     except (ParserRejectedMarkup, UnicodeEncodeError):
         return None
 
@@ -207,10 +198,10 @@ _PUBLISHED = _DateField("datePublished", _META_DATE_KEYS)
 _MODIFIED = _DateField("dateModified", _META_MODIFIED_KEYS)
 
 
-def _json_ld_documents(soup: BeautifulSoup) -> list[dict]:
+def _json_ld_documents(scripts: list[Tag]) -> list[dict]:
     """Every object of the page's JSON-LD scripts, in page order; broken scripts skipped."""
     objects: list[dict] = []
-    for script in soup.find_all(_JSON_LD):
+    for script in scripts:
         try:
             document = json.loads(_text_content(script) or "null")
         except json.JSONDecodeError:
@@ -232,13 +223,14 @@ def _meta_key(meta: Tag) -> str:
     return (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
 
 
-def _from_meta(soup: BeautifulSoup, field: _DateField) -> dt.date | None:
-    for meta in soup.find_all(_META):
+def _from_meta(metas: list[Tag], dated: list[Tag], field: _DateField) -> dt.date | None:
+    """The date of the first meta tag named for ``field``, else of its ``itemprop`` element."""
+    for meta in metas:
         if _meta_key(meta) in field.meta_keys:
             date = iso_date(meta.get("content"))
             if date:
                 return date
-    for node in soup.find_all(_ITEMPROP):
+    for node in dated:
         if node.get("itemprop") != field.json_ld:
             continue
         date = iso_date(node.get("datetime") or node.get("content") or _text_content(node))
@@ -247,8 +239,8 @@ def _from_meta(soup: BeautifulSoup, field: _DateField) -> dt.date | None:
     return None
 
 
-def _from_time_element(soup: BeautifulSoup) -> dt.date | None:
-    for node in soup.find_all(_TIME):
+def _from_time_element(times: list[Tag]) -> dt.date | None:
+    for node in times:
         date = iso_date(node.get("datetime"))
         if date:
             return date
@@ -315,7 +307,7 @@ def _visible_lines(markup: str) -> list[str]:
     words (no scripts)."""
     try:
         text = BeautifulSoup(markup, "lxml").get_text("\n")
-    except (ParserRejectedMarkup, UnicodeEncodeError):  # as in _parse
+    except (ParserRejectedMarkup, UnicodeEncodeError):  # as in _metadata_soup
         return []
     return [line for line in (" ".join(raw.split()) for raw in text.split("\n")) if line]
 
@@ -337,12 +329,24 @@ def _types(obj: dict) -> set[str]:
 
 
 class PageMarkup:
-    """A page's HTML, parsed once for every metadata finder (headline, dates, authors)."""
+    """A page's HTML, parsed once for every metadata finder (headline, dates, authors).
 
-    def __init__(self, html: str) -> None:
+    ``tree`` is the page as lxml parsed it for trafilatura, when the caller
+    has it; else the page is parsed here.
+    """
+
+    def __init__(self, html: str, *, tree: HtmlElement | None = None) -> None:
         self._html = html
-        self._soup = _parse(html)
-        self._json_ld = _json_ld_documents(self._soup) if self._soup is not None else []
+        soup = _metadata_soup(tree if tree is not None else _parse(html))
+
+        def find(query: SoupStrainer) -> list[Tag]:
+            return soup.find_all(query) if soup is not None else []
+
+        self._json_ld = _json_ld_documents(find(_JSON_LD))
+        self._metas = find(_META)
+        self._dated = find(_ITEMPROP)
+        self._times = find(_TIME)
+        self._headings = find(_H1)
 
     def published_date(
         self, *, url: str | None, fallback: Callable[[], str | None] | None
@@ -352,14 +356,13 @@ class PageMarkup:
         ``fallback`` guesses a date (htmldate's heuristics); it is called only
         when the page states none of the others.
         """
-        if self._soup is not None:
-            for source, date in (
-                ("json_ld", lambda: _from_json_ld(self._json_ld, _PUBLISHED)),
-                ("html_meta", lambda: _from_meta(self._soup, _PUBLISHED)),
-                ("html_time", lambda: _from_time_element(self._soup)),
-            ):
-                if found := date():
-                    return found, source
+        for source, date in (
+            ("json_ld", lambda: _from_json_ld(self._json_ld, _PUBLISHED)),
+            ("html_meta", lambda: _from_meta(self._metas, self._dated, _PUBLISHED)),
+            ("html_time", lambda: _from_time_element(self._times)),
+        ):
+            if found := date():
+                return found, source
         if date := url_date(url):
             return date, "url"
         if date := self._header.date():
@@ -382,20 +385,20 @@ class PageMarkup:
 
     def meta_content(self, key: str) -> str | None:
         """The content of the page's first ``<meta>`` named (or with property) ``key``."""
-        for meta in self._soup.find_all(_META) if self._soup is not None else ():
+        for meta in self._metas:
             if _meta_key(meta) == key:
                 return meta.get("content")
         return None
 
     def heading_count(self) -> int:
         """How many ``<h1>`` the page has: one on an article, none or many on a listing."""
-        return len(self._soup.find_all(_H1)) if self._soup is not None else 0
+        return len(self._headings)
 
     def modified_date(self) -> dt.date | None:
         """The date the page says it was last changed (JSON-LD, then meta tags), if any."""
-        if self._soup is None:
-            return None
-        return _from_json_ld(self._json_ld, _MODIFIED) or _from_meta(self._soup, _MODIFIED)
+        return _from_json_ld(self._json_ld, _MODIFIED) or _from_meta(
+            self._metas, self._dated, _MODIFIED
+        )
 
     def declared_authors(self) -> tuple[list[str], list[str]]:
         """The authors the page declares, as stated: by JSON-LD, by meta tags.
@@ -404,9 +407,7 @@ class PageMarkup:
         point at it from the article by ``@id``; the link is followed.
         """
         metas = [
-            meta.get("content")
-            for meta in (self._soup.find_all(_META) if self._soup is not None else ())
-            if _meta_key(meta) in _META_AUTHOR_KEYS
+            meta.get("content") for meta in self._metas if _meta_key(meta) in _META_AUTHOR_KEYS
         ]
         return self._json_ld_authors(), [content for content in metas if content]
 
@@ -437,7 +438,7 @@ class PageMarkup:
         names = _site_names(site_name, url)
         headings = [
             text
-            for h1 in (self._soup.find_all(_H1) if self._soup is not None else ())
+            for h1 in self._headings
             if len((text := _heading_text(h1)).split()) >= _MIN_HEADLINE_WORDS
             and not _names_site(text, names)
         ]
