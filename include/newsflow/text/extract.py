@@ -97,9 +97,9 @@ _LOGIN_WALL = re.compile(
 )
 
 
-def _short_page_reason(extracted: Extracted) -> str:
+def _short_page_reason(text: str, title: str | None) -> str:
     """``not_found_page``, ``login_wall`` or ``not_an_article`` for a page with too few words."""
-    said = f"{extracted.title or ''}\n{extracted.text}"
+    said = f"{title or ''}\n{text}"
     if _NOT_FOUND_PAGE.search(said):
         return "not_found_page"
     if _LOGIN_WALL.search(said):
@@ -276,12 +276,15 @@ def _trafilatura(tree: HtmlElement, *, favor_precision: bool) -> Document | None
 
 
 def _trafilatura_metadata(tree: HtmlElement) -> Document:
-    """trafilatura's title, author, URL and site name of the page.
+    """trafilatura's title, URL and site name of the page, and the author its meta
+    tags and JSON-LD name.
 
-    ``extract_metadata``'s steps for those four. Its others are left out:
-    categories, tags and the license, which nothing here uses and which took
-    0.9 of its 1.4 s on the bench corpus; and htmldate, the last of the date
-    sources, which :func:`_htmldate` runs only when the others found nothing.
+    ``extract_metadata``'s steps for those. Its others are left out or left
+    for later: categories, tags and the license, which nothing here uses and
+    which took 0.9 of its 1.4 s on the bench corpus; its byline heuristics
+    (:func:`_trafilatura_byline`) and htmldate (:func:`_htmldate`), which
+    took 2.0 and 3.0 s of 22 on 500 wcxb-dev pages and run only for an
+    article whose other sources named no author or date.
     """
     metadata = trafilatura_metadata.examine_meta(tree)
     if metadata.author and " " not in metadata.author:
@@ -291,7 +294,6 @@ def _trafilatura_metadata(tree: HtmlElement) -> Document:
     except Exception as e:  # trafilatura guards its JSON-LD reader alike
         log.debug("trafilatura's JSON-LD metadata failed: %s", e)
     metadata.title = metadata.title or trafilatura_metadata.extract_title(tree)
-    metadata.author = metadata.author or trafilatura_metadata.extract_author(tree)
     metadata.url = metadata.url or trafilatura_metadata.extract_url(tree)
     sitename = (metadata.sitename or trafilatura_metadata.extract_sitename(tree) or "").lstrip("@")
     if sitename and "." not in sitename and not sitename[0].isupper():
@@ -299,6 +301,11 @@ def _trafilatura_metadata(tree: HtmlElement) -> Document:
     host = trafilatura_metadata.META_URL.match(metadata.url or "")
     metadata.sitename = sitename or (host[1] if host else None)
     return metadata
+
+
+def _trafilatura_byline(tree: HtmlElement) -> str | None:
+    """The author trafilatura's heuristics find in the page's markup (bylines, author links)."""
+    return trafilatura_metadata.extract_author(tree)
 
 
 def _htmldate(tree: HtmlElement, url: str | None) -> str | None:
@@ -342,7 +349,7 @@ def extract_html(html: str) -> Extracted:
     that one is an article, or if it adds twice the text and nearly all of
     that is sentences. Whether the page is an article at all is :func:`extract_page`'s question.
     """
-    return _html_article(html)[0]
+    return _html_extracted(_read_html(html))
 
 
 def page_evidence(html: str) -> dict[str, float]:
@@ -351,11 +358,28 @@ def page_evidence(html: str) -> dict[str, float]:
     For ``tools/learn_pagekind.py``; raises :class:`PageRejected` for a page
     with no main text, which never reaches the judgement.
     """
-    return _html_article(html)[1]
+    return _read_html(html).features
 
 
-def _html_article(html: str) -> tuple[Extracted, dict[str, float]]:
-    """:func:`extract_html`'s article and the page's article-or-not features.
+@dataclass(frozen=True)
+class _HtmlPage:
+    """An HTML page read as far as the article-or-not judgement needs.
+
+    The rest of its metadata is read for an article only: on the pages
+    turned away, the costliest finders (htmldate, trafilatura's byline
+    heuristics) would run for nothing.
+    """
+
+    tree: HtmlElement
+    stated: Document
+    markup: PageMarkup
+    title: str | None
+    text: str
+    features: dict[str, float]
+
+
+def _read_html(html: str) -> _HtmlPage:
+    """The page's main text, headline and article-or-not features.
 
     lxml parses the page once: trafilatura extracts from copies of that
     tree, and its metadata and htmldate read it as it is.
@@ -369,27 +393,33 @@ def _html_article(html: str) -> tuple[Extracted, dict[str, float]]:
     markup = PageMarkup(html, tree=tree)
     title = markup.headline(stated.title, site_name=stated.sitename, url=stated.url)
     text = _article_text(main.text, titles={stated.title, title})
-    published, date_source = markup.published_date(
-        url=stated.url, fallback=lambda: _htmldate(tree, stated.url)
-    )
+    _, date_source = markup.published_date(url=stated.url, fallback=None)
     features = page_features(
         html, markup=markup, title=title, text=text, url=stated.url, date_source=date_source
     )
-    authors = _authors(markup, stated)
-    extracted = Extracted(
-        text=text,
-        title=title,
+    return _HtmlPage(tree, stated, markup, title, text, features)
+
+
+def _html_extracted(page: _HtmlPage) -> Extracted:
+    """The article of an HTML page, with all its metadata."""
+    url = page.stated.url
+    published, date_source = page.markup.published_date(
+        url=url, fallback=lambda: _htmldate(page.tree, url)
+    )
+    authors = _authors(page)
+    return Extracted(
+        text=page.text,
+        title=page.title,
         author=byline(authors),
         authors=tuple(authors),
         published=published,
         date_source=date_source,
-        modified=markup.modified_date(),
-        site_name=stated.sitename,
-        language=identify_language(text),
-        canonical_url=stated.url,
+        modified=page.markup.modified_date(),
+        site_name=page.stated.sitename,
+        language=identify_language(page.text),
+        canonical_url=url,
         input_format="html",
     )
-    return extracted, features
 
 
 def _main_text(tree: HtmlElement) -> Document | None:
@@ -415,7 +445,7 @@ def _article_text(main_text: str, *, titles: set[str | None]) -> str:
     return "\n\n".join(p for p in paragraphs if not _is_boilerplate(p))
 
 
-def _authors(markup: PageMarkup, stated: Document) -> list[str]:
+def _authors(page: _HtmlPage) -> list[str]:
     """The authors of JSON-LD, else of the meta tags, else of trafilatura's byline, else
     of the byline by the headline.
 
@@ -423,24 +453,22 @@ def _authors(markup: PageMarkup, stated: Document) -> list[str]:
     a name that is the site's own gives way to a later source that has a
     person, and is the author only when none has.
     """
+    site, url = page.stated.sitename, page.stated.url
     site_named: list[str] = []
-    for names in _author_sources(markup, stated):
-        people = [
-            name
-            for name in names
-            if not names_the_site(name, site_name=stated.sitename, url=stated.url)
-        ]
+    for names in _author_sources(page):
+        people = [name for name in names if not names_the_site(name, site_name=site, url=url)]
         if people:
             return people
         site_named = site_named or names
     return site_named
 
 
-def _author_sources(markup: PageMarkup, stated: Document) -> Iterator[list[str]]:
+def _author_sources(page: _HtmlPage) -> Iterator[list[str]]:
     """Each source's authors in turn, read only when the ones before named no person."""
-    for names in (*markup.declared_authors(), [stated.author]):
+    for names in page.markup.declared_authors():
         yield author_names(names)
-    yield author_names([markup.header_byline()])
+    yield author_names([page.stated.author or _trafilatura_byline(page.tree)])
+    yield author_names([page.markup.header_byline()])
 
 
 def _clean_text(raw: str) -> CleanedText:
@@ -522,6 +550,25 @@ def page_date(
     return cleaned.published, cleaned.published_source
 
 
+def _check_article(text: str, *, title: str | None, features: dict[str, float] | None) -> None:
+    """Raise :class:`PageRejected` unless the page has an article's words and, for
+    HTML (``features``), the article-or-not model takes it for one."""
+    words = count_words(text)
+    if words < MIN_ARTICLE_WORDS:
+        raise PageRejected(
+            Stage.EXTRACT,
+            _short_page_reason(text, title),
+            f"{words} words of clean text (< {MIN_ARTICLE_WORDS})",
+        )
+    if features is not None and not (verdict := judge(features)).is_article:
+        raise PageRejected(
+            Stage.EXTRACT,
+            "not_an_article",
+            f"{verdict.kind} page: article probability {verdict.probability:.2f}"
+            f" < {verdict.threshold:.2f}; most against: {verdict.evidence}",
+        )
+
+
 def extract_page(
     body: bytes,
     *,
@@ -549,23 +596,12 @@ def extract_page(
         text = decode(body, declared=charset)
         kind = sniff_format(text) if mode == "auto" else mode
         if kind == "html":
-            extracted, features = _html_article(text)
+            page = _read_html(text)
+            _check_article(page.text, title=page.title, features=page.features)
+            extracted = _html_extracted(page)
         else:
-            extracted, features = extract_text(text), None
-    words = count_words(extracted.text)
-    if words < MIN_ARTICLE_WORDS:
-        raise PageRejected(
-            Stage.EXTRACT,
-            _short_page_reason(extracted),
-            f"{words} words of clean text (< {MIN_ARTICLE_WORDS})",
-        )
-    if features is not None and not (verdict := judge(features)).is_article:
-        raise PageRejected(
-            Stage.EXTRACT,
-            "not_an_article",
-            f"{verdict.kind} page: article probability {verdict.probability:.2f}"
-            f" < {verdict.threshold:.2f}; most against: {verdict.evidence}",
-        )
+            extracted = extract_text(text)
+            _check_article(extracted.text, title=extracted.title, features=None)
     if len(extracted.text) > MAX_ARTICLE_CHARS:
         raise PageRejected(
             Stage.EXTRACT, "too_long", f"{len(extracted.text)} chars (> {MAX_ARTICLE_CHARS})"
