@@ -446,8 +446,8 @@ def _article_text(main_text: str, *, titles: set[str | None]) -> str:
 
 
 def _authors(page: _HtmlPage) -> list[str]:
-    """The authors of JSON-LD, else of the meta tags, else of trafilatura's byline, else
-    of the byline by the headline.
+    """The authors of JSON-LD, else of the meta tags, else of a "Written by" meta
+    label, else of trafilatura's byline, else of the byline by the headline.
 
     Many CMSs put the publisher where an author goes when no person is set:
     a name that is the site's own gives way to a later source that has a
@@ -465,7 +465,7 @@ def _authors(page: _HtmlPage) -> list[str]:
 
 def _author_sources(page: _HtmlPage) -> Iterator[list[str]]:
     """Each source's authors in turn, read only when the ones before named no person."""
-    for names in page.markup.declared_authors():
+    for names in (*page.markup.declared_authors(), page.markup.labelled_authors()):
         yield author_names(names)
     yield author_names([page.stated.author or _trafilatura_byline(page.tree)])
     yield author_names([page.markup.header_byline()])

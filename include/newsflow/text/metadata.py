@@ -72,6 +72,9 @@ _META_DATE_KEYS = frozenset(
     }
 )
 _META_AUTHOR_KEYS = frozenset({"author", "article:author", "dc.creator", "parsely-author"})
+#: What a ``twitter:labelN`` meta says when its ``twitter:dataN`` names the author
+#: (WordPress SEO plugins write "Written by" on every post they describe).
+_AUTHOR_LABELS = frozenset({"written by", "author", "by"})
 _META_MODIFIED_KEYS = frozenset(
     {
         "article:modified_time",
@@ -410,6 +413,16 @@ class PageMarkup:
             meta.get("content") for meta in self._metas if _meta_key(meta) in _META_AUTHOR_KEYS
         ]
         return self._json_ld_authors(), [content for content in metas if content]
+
+    def labelled_authors(self) -> list[str]:
+        """The authors of ``twitter:label1`` "Written by" and ``twitter:data1`` (any N):
+        the reading card Yoast and Rank Math put in a post's meta tags."""
+        contents = {_meta_key(meta): meta.get("content") or "" for meta in self._metas}
+        return [
+            contents.get(key.replace("label", "data", 1), "")
+            for key, label in contents.items()
+            if key.startswith("twitter:label") and label.strip().casefold() in _AUTHOR_LABELS
+        ]
 
     def _json_ld_authors(self) -> list[str]:
         by_id = {

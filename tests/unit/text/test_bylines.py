@@ -133,3 +133,24 @@ def _page_without_stated_authors(header: str) -> str:
 )
 def test_with_no_stated_author_the_byline_by_the_headline_names_them(header, authors):
     assert extract_html(_page_without_stated_authors(header)).authors == authors
+
+
+def _page_with_reading_card(label: str, data: str) -> str:
+    card = (
+        f'<meta name="twitter:label1" content="{label}">'
+        f'<meta name="twitter:data1" content="{data}">'
+    )
+    return _page_without_stated_authors("<h1>Bridge reopens</h1>").replace(
+        "<title>", f"{card}<title>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("label", "data", "authors"),
+    [
+        ("Written by", "Ana Costa", ("Ana Costa",)),
+        ("Est. reading time", "3 minutes", ()),
+    ],
+)
+def test_a_written_by_meta_label_names_the_author(label, data, authors):
+    assert extract_html(_page_with_reading_card(label, data)).authors == authors
