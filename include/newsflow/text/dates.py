@@ -41,6 +41,9 @@ _MONTH_NAME = "|".join(sorted(MONTHS, key=len, reverse=True))
 ISO_DATE = re.compile(r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})")
 #: A date written into a URL path: "/2026/11/16/", "/2026-11-16-slug".
 URL_DATE = re.compile(r"/(?P<y>20\d{2}|19\d{2})[/-](?P<m>\d{1,2})[/-](?P<d>\d{1,2})(?:/|-|$)")
+#: A label that makes the date after it a change's, not the publication's:
+#: "Updated: May 2, 2025", "Last modified 2025-05-02".
+UPDATED_LABEL = re.compile(r"\b(?:updated|modified|edited)\b", re.I)
 #: The ways running text writes a date, ISO first: "2023-03-21", "March 21,
 #: 2023", "21st of March 2023", "21.03.2023", "2023/03/21", then the US order
 #: ("03/21/2023") before the European one ("21/03/2023").

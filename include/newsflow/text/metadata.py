@@ -16,8 +16,9 @@ publisher declared from one that was guessed:
 5. ``html_header``: the date written nearest the headline (the first
    ``<h1>``), within :data:`HEADER_REACH` visible characters before or
    after it: "Last updated: Dec 12, 2025" above it, "Published: January 3,
-   2024" below it. Pages without a machine-readable date show their date
-   there, and trafilatura's heuristics often pick another;
+   2024" below it; a date labelled an update's only when there is no
+   other. Pages without a machine-readable date show their date there,
+   and trafilatura's heuristics often pick another;
 6. ``htmldate``: trafilatura's own heuristics, the last resort.
 
 Language comes from a pinned statistical identifier (py3langid) run on the
@@ -40,7 +41,7 @@ from lxml.html import HtmlElement, document_fromstring, tostring
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from newsflow.text.bylines import byline_names
-from newsflow.text.dates import iso_date, text_dates, url_date
+from newsflow.text.dates import UPDATED_LABEL, iso_date, text_dates, url_date
 from newsflow.text.words import count_words
 
 #: Below this probability (or this many words) the language is reported unknown.
@@ -109,6 +110,8 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 HEADER_REACH = 300
 #: Markup read each side of the headline for that much visible text.
 _HEADER_MARKUP_CHARS = 3000
+#: Characters before a date its label is looked for in ("Last updated on ").
+_LABEL_REACH = 24
 _H1_OPEN = re.compile(r"<h1[\s>]", re.I)
 _H1_CLOSE = re.compile(r"</h1\s*>", re.I)
 
@@ -276,11 +279,12 @@ class _Header:
         return cls(_within_reach(before, nearest_last=True), _within_reach(after))
 
     def date(self) -> dt.date | None:
-        """The date written nearest the headline."""
+        """The date written nearest the headline; one labelled a change's ("Updated:
+        Jan 2, 2026") only when the header has no other, as a text page's stamps."""
         before, after = " ".join(self.before), " ".join(self.after)
-        nearest = [(len(before) - span[1], date) for date, span in text_dates(before)]
-        nearest += [(span[0], date) for date, span in text_dates(after)]
-        return min(nearest, key=lambda distance_date: distance_date[0], default=(0, None))[1]
+        nearest = [(updated, len(before) - span[1], date) for date, span, updated in _dates(before)]
+        nearest += [(updated, span[0], date) for date, span, updated in _dates(after)]
+        return min(nearest, default=(False, 0, None))[2]
 
     def byline(self) -> str | None:
         """The names of the first byline line ("By Jane Doe"; "Written by" over a line
@@ -290,6 +294,17 @@ class _Header:
             if (names := byline_names(line)) is not None:
                 return names or (lines[i + 1] if i + 1 < len(lines) else None)
         return None
+
+
+def _dates(text: str) -> list[tuple[dt.date, tuple[int, int], bool]]:
+    """The dates of ``text`` in order, with their spans and whether an update label
+    (:data:`UPDATED_LABEL`) stands before them, after the date before."""
+    dated, previous_end = [], 0
+    for date, (start, end) in sorted(text_dates(text), key=lambda date_span: date_span[1]):
+        label = text[max(previous_end, start - _LABEL_REACH) : start]
+        dated.append((date, (start, end), bool(UPDATED_LABEL.search(label))))
+        previous_end = end
+    return dated
 
 
 def _within_reach(lines: list[str], *, nearest_last: bool = False) -> list[str]:

@@ -247,6 +247,16 @@ def test_date_elements_are_found_wherever_the_page_puts_them(html, expected):
             + "as on 5 March 2019</p>",
             ("2024-01-03", "html_header"),
         ),
+        # an update's date gives way to the other date by the headline, farther as it is
+        (
+            "<p>December 22, 2022</p><p>Updated: January 2, 2026</p><h1>Rents rose</h1>",
+            ("2022-12-22", "html_header"),
+        ),
+        # and stands when it is the only one
+        (
+            "<h1>Rents rose</h1><p>Last updated on</p><p>January 2, 2026</p>",
+            ("2026-01-02", "html_header"),
+        ),
         # a date far into the story is no byline's: the heuristics' date stands
         (
             "<h1>Rents rose</h1><p>" + "words " * 80 + "on 5 March 2019</p>",

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections import Counter
 
+from newsflow.text.dates import UPDATED_LABEL
 from newsflow.text.lexicon import BIO_AUTHOR, TAIL_LABEL
 from newsflow.text.plaintext.lines import BOILER, TAIL, Line, is_breadcrumb, is_caption, key
 from newsflow.text.plaintext.normalise import GLUE
@@ -14,7 +15,6 @@ from newsflow.text.words import count_tokens
 
 #: "Beijing, 20 December 2023 (TDI):" at the start of the lead.
 _DATELINE_RE = re.compile(r"^[A-Z][\w .'\u2019-]{1,40},\s[^:]{4,40}\([^)]{1,20}\)\s?[:\-\u2013—]")
-_UPDATED_RE = re.compile(r"\b(?:updated|modified|edited)\b", re.I)
 #: Where a text page's date came from (``articles.date_source``).
 _SRC_DATELINE, _SRC_LINE = "dateline", "published_line"
 
@@ -75,7 +75,7 @@ def find_published(lines: list[Line], start: int, end: int) -> tuple[dt.date | N
             found, _ = find_date(line.text[:160])
             if not found:
                 continue
-            if not _UPDATED_RE.search(line.text):
+            if not UPDATED_LABEL.search(line.text):
                 return found, source
             updated = updated if updated[0] else (found, source)
     return updated
