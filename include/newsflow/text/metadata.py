@@ -298,7 +298,8 @@ class _Header:
 
 def _dates(text: str) -> list[tuple[dt.date, tuple[int, int], bool]]:
     """The dates of ``text`` in order, with their spans and whether an update label
-    (:data:`UPDATED_LABEL`) stands before them, after the date before."""
+    (:data:`UPDATED_LABEL`) stands in the :data:`_LABEL_REACH` characters before
+    them (not reaching back past the date before)."""
     dated, previous_end = [], 0
     for date, (start, end) in sorted(text_dates(text), key=lambda date_span: date_span[1]):
         label = text[max(previous_end, start - _LABEL_REACH) : start]
