@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from newsflow.text.dates import MONTHS
-from newsflow.text.lexicon import BYLINE_LABEL_LINE, BYLINE_LINE
+from newsflow.text.lexicon import AUTHOR_BOX_LABEL, BYLINE_LABEL_LINE, BYLINE_LINE
 
 #: Words that open a byline or label one: dropped from the front of a name.
 _BYLINE_LABEL = re.compile(
@@ -53,6 +53,8 @@ _WEEKDAYS = frozenset(
     {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 )
 _DATE_LABELS = frozenset({"last", "updated", "published"})
+#: More words on the line below a lone byline label and it is prose, not names.
+_MAX_NAMES_LINE_WORDS = 8
 _NOT_A_NAME = re.compile(r"^[@#]|://|^www\.|[/\\<>{}=]|@\S+\.")
 
 
@@ -63,6 +65,26 @@ def byline_names(line: str) -> str | None:
         return ""
     match = BYLINE_LINE.match(line)
     return line[match.start("name") :] if match else None
+
+
+def first_byline(lines: Sequence[str], *, author_box: bool = False) -> str | None:
+    """The names of the first byline among ``lines``, as written: "By Jane Doe", or a
+    lone "Written by" over a line of its own with the names (no longer than names are).
+
+    ``author_box``: only lines with an author box's label (:data:`AUTHOR_BOX_LABEL`).
+    """
+    for i, line in enumerate(lines):
+        if author_box:
+            if not (label := AUTHOR_BOX_LABEL.match(line)):
+                continue
+            line = line[label.end() :]
+        names = byline_names(line)
+        below = lines[i + 1] if i + 1 < len(lines) else ""
+        if names:
+            return names
+        if names == "" and 0 < len(below.split()) <= _MAX_NAMES_LINE_WORDS:
+            return below
+    return None
 
 
 def author_names(values: Iterable[str | None]) -> list[str]:

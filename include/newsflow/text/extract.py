@@ -447,7 +447,8 @@ def _article_text(main_text: str, *, titles: set[str | None]) -> str:
 
 def _authors(page: _HtmlPage) -> list[str]:
     """The authors of JSON-LD, else of the meta tags, else of a "Written by" meta
-    label, else of trafilatura's byline, else of the byline by the headline.
+    label, else of trafilatura's byline, else of the byline by the headline,
+    else of an author box elsewhere on the page.
 
     Many CMSs put the publisher where an author goes when no person is set:
     a name that is the site's own gives way to a later source that has a
@@ -469,6 +470,7 @@ def _author_sources(page: _HtmlPage) -> Iterator[list[str]]:
         yield author_names(names)
     yield author_names([page.stated.author or _trafilatura_byline(page.tree)])
     yield author_names([page.markup.header_byline()])
+    yield author_names([page.markup.author_box()])
 
 
 def _clean_text(raw: str) -> CleanedText:

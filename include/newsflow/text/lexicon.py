@@ -185,6 +185,12 @@ BYLINE_LINE = re.compile(
 )
 #: The label of a byline alone on its line, the names on the next ("Written by").
 BYLINE_LABEL_LINE = re.compile(rf"^{_BYLINE_LABEL}\s*:?$")
+#: The label of an author box ("Written by", "Article written by:", "Author:"),
+#: up to the byline it opens: it names the page's author wherever it stands,
+#: where a bare "By" may credit a photo, a quote or a comment.
+AUTHOR_BOX_LABEL = re.compile(
+    r"^(?:(?:article|post)\s+)?(?=(?:written|words|story)\s+by\b|author\s*:)", re.I
+)
 #: "The author, Jane Doe, is ...": a biography that names its subject.
 BIO_AUTHOR = re.compile(r"^the (?:author|writer),\s+(?P<name>[^,]{3,60}),\s+(?:is|was)\b", re.I)
 #: What a biography says its subject is or does, right after the name

@@ -40,7 +40,7 @@ from lxml import etree
 from lxml.html import HtmlElement, document_fromstring, tostring
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from newsflow.text.bylines import byline_names
+from newsflow.text.bylines import first_byline
 from newsflow.text.dates import UPDATED_LABEL, iso_date, text_dates, url_date
 from newsflow.text.words import count_words
 
@@ -289,11 +289,7 @@ class _Header:
     def byline(self) -> str | None:
         """The names of the first byline line ("By Jane Doe"; "Written by" over a line
         of its own with the name), as the line writes them."""
-        lines = self.before + self.after
-        for i, line in enumerate(lines):
-            if (names := byline_names(line)) is not None:
-                return names or (lines[i + 1] if i + 1 < len(lines) else None)
-        return None
+        return first_byline(self.before + self.after)
 
 
 def _dates(text: str) -> list[tuple[dt.date, tuple[int, int], bool]]:
@@ -397,6 +393,15 @@ class PageMarkup:
     def header_byline(self) -> str | None:
         """The byline written by the headline ("By Jane Doe"), as written, if any."""
         return self._header.byline()
+
+    def author_box(self) -> str | None:
+        """The names of an author box anywhere on the page ("Written by Jane Doe",
+        "Author:" over the name), as written, if any.
+
+        Reads all of the page's text: for the pages whose other sources named
+        no one, which are few.
+        """
+        return first_byline(_visible_lines(self._html), author_box=True)
 
     def declared_types(self) -> set[str]:
         """The schema.org types of the page's JSON-LD objects ("NewsArticle", "Product")."""

@@ -154,3 +154,24 @@ def _page_with_reading_card(label: str, data: str) -> str:
 )
 def test_a_written_by_meta_label_names_the_author(label, data, authors):
     assert extract_html(_page_with_reading_card(label, data)).authors == authors
+
+
+def _page_with_author_box(box: str) -> str:
+    return _page_without_stated_authors("<h1>Bridge reopens</h1>").replace(
+        "</article>", f"</article><aside class='about'>{box}</aside>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("box", "authors"),
+    [
+        ("<p>Written by Ana Costa</p><p>Ana covers the harbour.</p>", ("Ana Costa",)),
+        ("<h3>Article written by:</h3><p>Ana Costa, MD</p>", ("Ana Costa, MD",)),
+        # far from the headline, a bare "By" may credit anyone
+        ("<p>Photo by Jane Doe</p><p>By Jane Doe</p>", ()),
+        # a lone label over a sentence names no one
+        ("<p>Author:</p><p>I moved to the harbour town ten years ago and never left.</p>", ()),
+    ],
+)
+def test_with_no_other_source_an_author_box_anywhere_names_them(box, authors):
+    assert extract_html(_page_with_author_box(box)).authors == authors
