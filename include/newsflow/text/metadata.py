@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -112,6 +113,11 @@ HEADER_REACH = 300
 _HEADER_MARKUP_CHARS = 3000
 #: Characters before a date its label is looked for in ("Last updated on ").
 _LABEL_REACH = 24
+#: Where an author box's label may be in the markup (see ``lexicon.AUTHOR_BOX_LABEL``).
+_AUTHOR_BOX_MARK = re.compile(r"\b(?:written|words|story)\s+by\b|\bauthor\s*:", re.I)
+_MAX_AUTHOR_BOXES = 20
+#: A tag whose content no reader sees.
+_INVISIBLE_OPENING = re.compile(r"<(?:script|style|!--)", re.I)
 _H1_OPEN = re.compile(r"<h1[\s>]", re.I)
 _H1_CLOSE = re.compile(r"</h1\s*>", re.I)
 
@@ -398,10 +404,20 @@ class PageMarkup:
         """The names of an author box anywhere on the page ("Written by Jane Doe",
         "Author:" over the name), as written, if any.
 
-        Reads all of the page's text: for the pages whose other sources named
-        no one, which are few.
+        Its label is found in the markup as written, and only the markup from
+        each of the first :data:`_MAX_AUTHOR_BOXES` on is parsed, as much as
+        is read each side of the headline: a parse of the whole page took
+        60 ms on real sites.
         """
-        return first_byline(_visible_lines(self._html), author_box=True)
+        for label in itertools.islice(_AUTHOR_BOX_MARK.finditer(self._html), _MAX_AUTHOR_BOXES):
+            opening = max(self._html.rfind("<", 0, label.start()), 0)
+            if _INVISIBLE_OPENING.match(self._html, opening):
+                continue  # a theme's stylesheet header ("Author: ..."), a script, a comment
+            start = self._html.find(">", opening, label.start()) + 1  # where its text begins
+            markup = self._html[start : start + _HEADER_MARKUP_CHARS]
+            if names := first_byline(_visible_lines(markup), author_box=True):
+                return names
+        return None
 
     def declared_types(self) -> set[str]:
         """The schema.org types of the page's JSON-LD objects ("NewsArticle", "Product")."""

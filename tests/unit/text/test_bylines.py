@@ -169,6 +169,8 @@ def _page_with_author_box(box: str) -> str:
         ("<h3>Article written by:</h3><p>Ana Costa, MD</p>", ("Ana Costa, MD",)),
         # far from the headline, a bare "By" may credit anyone
         ("<p>Photo by Jane Doe</p><p>By Jane Doe</p>", ()),
+        # nor does a theme's stylesheet header
+        ("<style>/* Theme Name: Harbour\nAuthor: Elegant Themes */ p {}</style>", ()),
         # a lone label over a sentence names no one
         ("<p>Author:</p><p>I moved to the harbour town ten years ago and never left.</p>", ()),
     ],
