@@ -170,7 +170,7 @@ def _page_with_author_box(box: str) -> str:
         # far from the headline, a bare "By" may credit anyone
         ("<p>Photo by Jane Doe</p><p>By Jane Doe</p>", ()),
         # nor does a theme's stylesheet header
-        ("<style>/* Theme Name: Harbour\nAuthor: Elegant Themes */ p {}</style>", ()),
+        ("<style>/*\nTheme Name: Harbour\nAuthor: Elegant Themes\nVersion: 4\n*/</style>", ()),
         # a lone label over a sentence names no one
         ("<p>Author:</p><p>I moved to the harbour town ten years ago and never left.</p>", ()),
     ],
