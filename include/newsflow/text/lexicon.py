@@ -188,9 +188,8 @@ BYLINE_LABEL_LINE = re.compile(rf"^{_BYLINE_LABEL}\s*:?$")
 #: The label of an author box ("Written by", "Article written by:", "Author:"),
 #: up to the byline it opens: it names the page's author wherever it stands,
 #: where a bare "By" may credit a photo, a quote or a comment.
-AUTHOR_BOX_LABEL = re.compile(
-    r"^(?:(?:article|post)\s+)?(?=(?:written|words|story)\s+by\b|author\s*:)", re.I
-)
+AUTHOR_BOX_WORDS = r"(?:written|words|story)\s+by\b|author\s*:"
+AUTHOR_BOX_LABEL = re.compile(rf"^(?:(?:article|post)\s+)?(?={AUTHOR_BOX_WORDS})", re.I)
 #: "The author, Jane Doe, is ...": a biography that names its subject.
 BIO_AUTHOR = re.compile(r"^the (?:author|writer),\s+(?P<name>[^,]{3,60}),\s+(?:is|was)\b", re.I)
 #: What a biography says its subject is or does, right after the name

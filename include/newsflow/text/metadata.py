@@ -43,6 +43,7 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from newsflow.text.bylines import first_byline
 from newsflow.text.dates import UPDATED_LABEL, iso_date, text_dates, url_date
+from newsflow.text.lexicon import AUTHOR_BOX_WORDS
 from newsflow.text.words import count_words
 
 #: Below this probability (or this many words) the language is reported unknown.
@@ -113,8 +114,8 @@ HEADER_REACH = 300
 _HEADER_MARKUP_CHARS = 3000
 #: Characters before a date its label is looked for in ("Last updated on ").
 _LABEL_REACH = 24
-#: Where an author box's label may be in the markup (see ``lexicon.AUTHOR_BOX_LABEL``).
-_AUTHOR_BOX_MARK = re.compile(r"\b(?:written|words|story)\s+by\b|\bauthor\s*:", re.I)
+#: Where an author box's label may be in the markup.
+_AUTHOR_BOX_MARK = re.compile(rf"\b(?:{AUTHOR_BOX_WORDS})", re.I)
 _MAX_AUTHOR_BOXES = 20
 #: A tag whose content no reader sees.
 _INVISIBLE_OPENING = re.compile(r"<(?:script|style|!--)", re.I)
@@ -407,7 +408,7 @@ class PageMarkup:
         Its label is found in the markup as written, and only the markup from
         each of the first :data:`_MAX_AUTHOR_BOXES` on is parsed, as much as
         is read each side of the headline: a parse of the whole page took
-        60 ms on real sites.
+        17 ms on wcxb-dev's pages.
         """
         for label in itertools.islice(_AUTHOR_BOX_MARK.finditer(self._html), _MAX_AUTHOR_BOXES):
             opening = max(self._html.rfind("<", 0, label.start()), 0)

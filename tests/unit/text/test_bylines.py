@@ -149,7 +149,7 @@ def _page_with_reading_card(label: str, data: str) -> str:
     ("label", "data", "authors"),
     [
         ("Written by", "Ana Costa", ("Ana Costa",)),
-        ("Est. reading time", "3 minutes", ()),
+        ("Filed under", "Harbour News", ()),  # another card's label
     ],
 )
 def test_a_written_by_meta_label_names_the_author(label, data, authors):
