@@ -42,7 +42,6 @@ from newsflow.nlp.bounds import batched
 from newsflow.nlp.entities import Mention, NerLimits, find_entities
 from newsflow.records import Article, Entity, Reject, Stage
 from newsflow.text.extract import EXTRACTOR_VERSION, Extracted, PageRejected, extract_page
-from newsflow.text.words import count_words
 
 PIPELINE_VERSION = __version__
 
@@ -143,7 +142,7 @@ def article(page: RawPage, extracted: Extracted, first_seen: dict, now: dt.datet
         site_name=extracted.site_name,
         language=extracted.language,
         text=extracted.text,
-        word_count=count_words(extracted.text),
+        word_count=extracted.word_count,
         content_hash=content_hash,
         input_format=extracted.input_format,
         extractor_version=EXTRACTOR_VERSION,

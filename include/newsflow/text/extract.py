@@ -167,6 +167,8 @@ class Extracted:
     """The clean article of one page and the metadata found on it."""
 
     text: str
+    #: Words of ``text`` (:func:`~newsflow.text.words.count_words`), counted once.
+    word_count: int
     title: str | None
     #: The authors as a byline reads them ("A, B, and C"); ``authors`` lists them.
     author: str | None
@@ -375,6 +377,7 @@ class _HtmlPage:
     markup: PageMarkup
     title: str | None
     text: str
+    words: int
     features: dict[str, float]
 
 
@@ -393,11 +396,18 @@ def _read_html(html: str) -> _HtmlPage:
     markup = PageMarkup(html, tree=tree)
     title = markup.headline(stated.title, site_name=stated.sitename, url=stated.url)
     text = _article_text(main.text, titles={stated.title, title})
+    words = count_words(text)
     _, date_source = markup.published_date(url=stated.url, fallback=None)
     features = page_features(
-        html, markup=markup, title=title, text=text, url=stated.url, date_source=date_source
+        html,
+        markup=markup,
+        title=title,
+        text=text,
+        words=words,
+        url=stated.url,
+        date_source=date_source,
     )
-    return _HtmlPage(tree, stated, markup, title, text, features)
+    return _HtmlPage(tree, stated, markup, title, text, words, features)
 
 
 def _html_extracted(page: _HtmlPage) -> Extracted:
@@ -409,6 +419,7 @@ def _html_extracted(page: _HtmlPage) -> Extracted:
     authors = _authors(page)
     return Extracted(
         text=page.text,
+        word_count=page.words,
         title=page.title,
         author=byline(authors),
         authors=tuple(authors),
@@ -496,6 +507,7 @@ def extract_text(raw: str) -> Extracted:
     authors = author_names([cleaned.author])
     return Extracted(
         text=cleaned.text,
+        word_count=count_words(cleaned.text),
         title=cleaned.title,
         author=byline(authors),
         authors=tuple(authors),
@@ -552,10 +564,11 @@ def page_date(
     return cleaned.published, cleaned.published_source
 
 
-def _check_article(text: str, *, title: str | None, features: dict[str, float] | None) -> None:
-    """Raise :class:`PageRejected` unless the page has an article's words and, for
+def _check_article(
+    text: str, *, words: int, title: str | None, features: dict[str, float] | None
+) -> None:
+    """Raise :class:`PageRejected` unless the page has an article's ``words`` and, for
     HTML (``features``), the article-or-not model takes it for one."""
-    words = count_words(text)
     if words < MIN_ARTICLE_WORDS:
         raise PageRejected(
             Stage.EXTRACT,
@@ -599,11 +612,13 @@ def extract_page(
         kind = sniff_format(text) if mode == "auto" else mode
         if kind == "html":
             page = _read_html(text)
-            _check_article(page.text, title=page.title, features=page.features)
+            _check_article(page.text, words=page.words, title=page.title, features=page.features)
             extracted = _html_extracted(page)
         else:
             extracted = extract_text(text)
-            _check_article(extracted.text, title=extracted.title, features=None)
+            _check_article(
+                extracted.text, words=extracted.word_count, title=extracted.title, features=None
+            )
     if len(extracted.text) > MAX_ARTICLE_CHARS:
         raise PageRejected(
             Stage.EXTRACT, "too_long", f"{len(extracted.text)} chars (> {MAX_ARTICLE_CHARS})"

@@ -35,7 +35,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, ParserRejectedMarkup, SoupStrainer
+from bs4 import BeautifulSoup, ParserRejectedMarkup
 from bs4.element import NavigableString, PreformattedString, Tag
 from lxml import etree
 from lxml.html import HtmlElement, document_fromstring, tostring
@@ -122,13 +122,16 @@ _INVISIBLE_OPENING = re.compile(r"<(?:script|style|!--)", re.I)
 _H1_OPEN = re.compile(r"<h1[\s>]", re.I)
 _H1_CLOSE = re.compile(r"</h1\s*>", re.I)
 
-#: The elements metadata is read from: the finders' queries, and the same
-#: elements as lxml finds them in the page's tree.
-_JSON_LD = SoupStrainer("script", {"type": "application/ld+json"})
-_META = SoupStrainer("meta", {"content": True})
-_ITEMPROP = SoupStrainer(attrs={"itemprop": ["datePublished", "dateModified"]})
-_TIME = SoupStrainer("time", {"datetime": True})
-_H1 = SoupStrainer("h1")
+#: The elements metadata is read from, by what the finders read them for: an
+#: element can serve two (``<time itemprop="datePublished" datetime>``). The
+#: XPath finds the same elements in the page's lxml tree.
+_ELEMENT_KINDS: dict[str, Callable[[Tag], bool]] = {
+    "json_ld": lambda tag: tag.name == "script" and tag.get("type") == "application/ld+json",
+    "meta": lambda tag: tag.name == "meta" and tag.has_attr("content"),
+    "dated": lambda tag: tag.get("itemprop") in ("datePublished", "dateModified"),
+    "time": lambda tag: tag.name == "time" and tag.has_attr("datetime"),
+    "h1": lambda tag: tag.name == "h1",
+}
 _METADATA_ELEMENTS = etree.XPath(
     "//script[@type='application/ld+json'] | //meta[@content]"
     " | //*[@itemprop='datePublished' or @itemprop='dateModified'] | //time[@datetime] | //h1"
@@ -361,14 +364,16 @@ class PageMarkup:
         self._html = html
         soup = _metadata_soup(tree if tree is not None else _parse(html))
 
-        def find(query: SoupStrainer) -> list[Tag]:
-            return soup.find_all(query) if soup is not None else []
-
-        self._json_ld = _json_ld_documents(find(_JSON_LD))
-        self._metas = find(_META)
-        self._dated = find(_ITEMPROP)
-        self._times = find(_TIME)
-        self._headings = find(_H1)
+        elements: dict[str, list[Tag]] = {kind: [] for kind in _ELEMENT_KINDS}
+        for tag in soup.find_all(True) if soup is not None else []:  # one walk for all
+            for kind, is_kind in _ELEMENT_KINDS.items():
+                if is_kind(tag):
+                    elements[kind].append(tag)
+        self._json_ld = _json_ld_documents(elements["json_ld"])
+        self._metas = elements["meta"]
+        self._dated = elements["dated"]
+        self._times = elements["time"]
+        self._headings = elements["h1"]
 
     def published_date(
         self, *, url: str | None, fallback: Callable[[], str | None] | None

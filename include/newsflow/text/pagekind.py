@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsflow.text.metadata import STORY_TYPES, PageMarkup
-from newsflow.text.words import count_words
 
 MODEL_FILE = Path(__file__).with_name("pagekind.json")
 
@@ -75,16 +74,17 @@ def page_features(
     markup: PageMarkup,
     title: str | None,
     text: str,
+    words: int,
     url: str | None,
     date_source: str | None,
 ) -> dict[str, float]:
     """The evidence of one page, as numbers (see the module docstring).
 
+    ``words`` is the main text's :func:`~newsflow.text.words.count_words`;
     ``date_source`` is where the page's published date came from: only a date
     the page states (JSON-LD, meta tags, ``<time>``) counts, not one guessed.
     """
     paragraphs = [p for p in text.split("\n") if p.strip()]
-    words = count_words(text)
     counts = Counter(tag.lower() for tag in _COUNTED_TAG.findall(html))
     declared = markup.declared_types()
     og_type = (markup.meta_content("og:type") or "").strip().lower()
