@@ -53,6 +53,7 @@ def test_html_article_keeps_every_paragraph_and_drops_the_boilerplate():
     assert extracted.language == "en"
     assert extracted.canonical_url == "https://gazette.example/bridge"
     assert extracted.input_format == "html"
+    assert extracted.word_count == count_words(extracted.text)  # counted once, of the final text
 
 
 def test_html_post_pass_removes_teasers_credits_and_biographies_inside_the_article():
@@ -81,6 +82,7 @@ def test_plain_text_pages_go_through_the_text_cleaner():
     )
     extracted = extract_page(page.encode())
     assert extracted.input_format == "text"
+    assert extracted.word_count == count_words(extracted.text)
     assert STORY[2] in extracted.text
     assert "Ferry timetable" not in extracted.text
     assert "Leave a Reply" not in extracted.text
